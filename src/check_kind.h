@@ -1,0 +1,62 @@
+/*
+ * check_kind.h — the check kinds of SPEC §4, each a table entry of callbacks.
+ *
+ * A new check kind is one new check_<kind>.c defining an rb_check_kind and
+ * one entry in the table in check_kind.c.  The engine calls `event` for each
+ * event the rule's `events:` selects, in evidence order, or `document` for
+ * each document its `documents:` selects; then `finish` once.  Checks keep
+ * per-run state (start/stop) only for what is still open, and report
+ * through rb_run_emit.
+ */
+#ifndef RB_CHECK_KIND_H
+#define RB_CHECK_KIND_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "evidence.h"
+#include "finding.h"
+#include "rule.h"
+
+/* What a check sees of the run. */
+typedef struct rb_run {
+    rb_findings *findings; /* where rb_run_emit puts findings */
+    bool has_end;
+    int64_t end;           /* the end of the evidence: --now or the newest ts */
+    size_t pending;        /* `after` deadlines beyond the end (summary) */
+} rb_run;
+
+/* Seals (fingerprints) a finding and hands it to the run. */
+void rb_run_emit(rb_run *run, rb_finding *f);
+
+struct rb_check_kind {
+    const char *name;               /* the rule key that selects this kind */
+    const char *const *rule_keys;   /* further rule-level keys it accepts, or NULL */
+    /* Compiles the check's block (at `path` in the rule file) into
+     * rule->check_data.  RB_ERULE with "FILE:LINE: ..." on error. */
+    rb_code (*compile)(rb_rule *rule, const json_t *spec, const rb_linemap *lines,
+                       const char *path, rb_error *err);
+    void (*free_data)(void *check_data);
+    /* Per-run state; NULL callbacks mean "nothing to do". */
+    void *(*start)(const rb_rule *rule);
+    void (*event)(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run);
+    void (*document)(void *state, const rb_rule *rule, const rb_document *doc, rb_run *run);
+    void (*finish)(void *state, const rb_rule *rule, rb_run *run);
+    void (*stop)(void *state);
+};
+
+/* The kind named `name`, or NULL. */
+const rb_check_kind *rb_check_kind_find(const char *name);
+
+/* The kind whose name is a key of the rule mapping; *count tells how many
+ * kind names the mapping has (the rule must have exactly one). */
+const rb_check_kind *rb_check_kind_of(const json_t *rule_spec, int *count);
+
+/* Kind names, comma-separated, for messages. */
+const char *rb_check_kind_names(void);
+
+extern const rb_check_kind rb_check_match;
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * cli.c — parsing the shared options (cli.h) with getopt_long.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timeutil.h"
+#include "util.h"
+
+enum {
+    OPT_RULES = 256,
+    OPT_PACK,
+    OPT_KIND,
+    OPT_FORMAT,
+    OPT_OUTPUT,
+    OPT_FAIL_ON,
+    OPT_NOW,
+    OPT_QUIET,
+    OPT_NO_COLOR,
+    OPT_PARAM,
+    OPT_LENIENT,
+    OPT_HELP,
+};
+
+static const struct option options[] = {
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"pack", required_argument, NULL, OPT_PACK},
+    {"kind", required_argument, NULL, OPT_KIND},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"now", required_argument, NULL, OPT_NOW},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"param", required_argument, NULL, OPT_PARAM},
+    {"lenient", no_argument, NULL, OPT_LENIENT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+void rb_cli_help_options(FILE *out)
+{
+    fprintf(out,
+            "Options:\n"
+            "  --rules PATH          rule file, pack directory or directory of packs (repeatable);\n"
+            "                        with --rules or --pack only those rules run\n"
+            "  --pack NAME           a pack of the default rule directory (repeatable)\n"
+            "  --kind KIND=PATH      read PATH as KIND (%s)\n"
+            "  --format FORMAT       report format: %s (default text)\n"
+            "  --output [FMT:]FILE   write the report to FILE ('-' is standard output), in FMT\n"
+            "                        or --format; repeatable, written atomically\n"
+            "  --fail-on LEVEL       exit 1 on findings at or above LEVEL: error, warning, note,\n"
+            "                        never (default error)\n"
+            "  --now TIME            the clock for ages and deadlines, RFC 3339 (default: the\n"
+            "                        newest event time in the evidence)\n"
+            "  --param RULE.NAME=V   override a rule parameter (V is read as a YAML scalar)\n"
+            "  --lenient             report invalid event lines as RBA-INPUT findings and go on\n"
+            "  --quiet               write no report to standard output; the exit status tells\n"
+            "  --no-color            no colours in the text report (also: NO_COLOR set)\n"
+            "  --help                show this help\n"
+            "\n"
+            "Exit status: 0 no findings at or above --fail-on; 1 findings at or above it;\n"
+            "2 usage error or invalid input or rule file; 3 internal error.\n",
+            rb_loader_kinds(), rb_reporter_names());
+}
+
+static void push(char ***items, size_t *n, const char *value)
+{
+    *items = rb_xrealloc(*items, (*n + 1) * sizeof **items);
+    (*items)[(*n)++] = rb_xstrdup(value);
+}
+
+static rb_code parse_kind(rb_cli *o, const char *arg, rb_error *err)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1])
+        return rb_error_set(err, RB_EUSAGE, "--kind %s: expected KIND=PATH (e.g. --kind jsonl=bus.log)", arg);
+    char *kind = rb_xstrndup(arg, (size_t)(eq - arg));
+    if (!rb_loader_find(kind)) {
+        rb_error_set(err, RB_EUSAGE, "--kind %s: unknown kind '%s' (expected one of: %s)", arg, kind,
+                     rb_loader_kinds());
+        free(kind);
+        return RB_EUSAGE;
+    }
+    o->kinds = rb_xrealloc(o->kinds, (o->n_kinds + 1) * sizeof *o->kinds);
+    o->kinds[o->n_kinds].kind = kind;
+    o->kinds[o->n_kinds].path = rb_xstrdup(rb_path_logical(eq + 1));
+    o->n_kinds++;
+    return RB_OK;
+}
+
+/* "--output FMT:FILE" or "--output FILE".  A prefix before ':' that looks
+ * like a format name but is none is a mistake, not a file name. */
+static rb_code parse_output(rb_cli *o, const char *arg, rb_error *err)
+{
+    const rb_reporter *reporter = NULL;
+    const char *path = arg, *colon = strchr(arg, ':');
+    if (colon && colon > arg) {
+        bool word = true;
+        for (const char *c = arg; c < colon; c++)
+            word = word && ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'));
+        char *name = rb_xstrndup(arg, (size_t)(colon - arg));
+        reporter = rb_reporter_find(name);
+        if (word && !reporter) {
+            rb_error_set(err, RB_EUSAGE, "--output %s: unknown format '%s' (expected one of: %s)", arg,
+                         name, rb_reporter_names());
+            free(name);
+            return RB_EUSAGE;
+        }
+        free(name);
+        if (reporter)
+            path = colon + 1;
+    }
+    if (!*path)
+        return rb_error_set(err, RB_EUSAGE, "--output %s: expected a file name after the format", arg);
+    o->outputs = rb_xrealloc(o->outputs, (o->n_outputs + 1) * sizeof *o->outputs);
+    o->outputs[o->n_outputs].reporter = reporter;
+    o->outputs[o->n_outputs].path = rb_xstrdup(path);
+    o->n_outputs++;
+    return RB_OK;
+}
+
+static rb_code parse_fail_on(rb_cli *o, const char *arg, rb_error *err)
+{
+    o->fail_never = strcmp(arg, "never") == 0;
+    if (o->fail_never || rb_severity_parse(arg, &o->fail_on))
+        return RB_OK;
+    return rb_error_set(err, RB_EUSAGE, "--fail-on %s: expected error, warning, note or never", arg);
+}
+
+static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
+{
+    switch (opt) {
+    case OPT_RULES:
+        push(&o->rule_paths, &o->n_rule_paths, arg);
+        return RB_OK;
+    case OPT_PACK:
+        push(&o->packs, &o->n_packs, arg);
+        return RB_OK;
+    case OPT_KIND:
+        return parse_kind(o, arg, err);
+    case OPT_FORMAT:
+        o->format = rb_reporter_find(arg);
+        return o->format ? RB_OK
+                         : rb_error_set(err, RB_EUSAGE, "--format %s: unknown format (expected one of: %s)",
+                                        arg, rb_reporter_names());
+    case OPT_OUTPUT:
+        return parse_output(o, arg, err);
+    case OPT_FAIL_ON:
+        return parse_fail_on(o, arg, err);
+    case OPT_NOW:
+        o->has_now = rb_time_parse(arg, &o->now);
+        return o->has_now ? RB_OK
+                          : rb_error_set(err, RB_EUSAGE,
+                                         "--now %s: expected an RFC 3339 time such as 2026-04-12T10:22:00Z", arg);
+    case OPT_QUIET:
+        o->quiet = true;
+        return RB_OK;
+    case OPT_NO_COLOR:
+        o->no_color = true;
+        return RB_OK;
+    case OPT_PARAM:
+        return rb_overrides_add(&o->overrides, arg, err);
+    case OPT_LENIENT:
+        o->lenient = true;
+        return RB_OK;
+    case OPT_HELP:
+        o->help = true;
+        return RB_OK;
+    default:
+        return rb_error_set(err, RB_EINTERNAL, "unhandled option %d", opt);
+    }
+}
+
+rb_code rb_cli_parse(rb_cli *o, int argc, char **argv, rb_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->format = &rb_reporter_text;
+    o->fail_on = RB_SEV_ERROR;
+    optind = 0; /* GNU: reinitialise, and do not let getopt print */
+    opterr = 0;
+    for (;;) {
+        int opt = getopt_long(argc, argv, "+:", options, NULL);
+        if (opt == -1)
+            break;
+        if (opt == ':')
+            return rb_error_set(err, RB_EUSAGE, "%s: option '%s' needs a value (see 'rbaudit %s --help')",
+                                argv[0], argv[optind - 1], argv[0]);
+        if (opt == '?')
+            return rb_error_set(err, RB_EUSAGE, "%s: unknown option '%s' (see 'rbaudit %s --help')", argv[0],
+                                argv[optind - 1], argv[0]);
+        rb_code rc = parse_option(o, opt, optarg, err);
+        if (rc)
+            return rc;
+    }
+    for (int i = optind; i < argc; i++)
+        push(&o->inputs, &o->n_inputs, argv[i]);
+    return RB_OK;
+}
+
+static void free_strings(char **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+}
+
+void rb_cli_free(rb_cli *o)
+{
+    free_strings(o->inputs, o->n_inputs);
+    free_strings(o->rule_paths, o->n_rule_paths);
+    free_strings(o->packs, o->n_packs);
+    for (size_t i = 0; i < o->n_kinds; i++) {
+        free(o->kinds[i].kind);
+        free(o->kinds[i].path);
+    }
+    free(o->kinds);
+    for (size_t i = 0; i < o->n_outputs; i++)
+        free(o->outputs[i].path);
+    free(o->outputs);
+    rb_overrides_free(&o->overrides);
+    memset(o, 0, sizeof *o);
+}
+
+const char *rb_cli_kind_for(const rb_cli *o, const char *path)
+{
+    for (size_t i = 0; i < o->n_kinds; i++)
+        if (strcmp(o->kinds[i].path, rb_path_logical(path)) == 0)
+            return o->kinds[i].kind;
+    return NULL;
+}
+
+bool rb_cli_fails(const rb_cli *o, rb_severity sev)
+{
+    return !o->fail_never && sev >= o->fail_on;
+}

@@ -1,0 +1,62 @@
+/*
+ * cli.h — the options that the auditing subcommands share (SPEC §2):
+ * rules, inputs, formats and outputs, exit policy and the clock.
+ */
+#ifndef RB_CLI_H
+#define RB_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "loader.h"
+#include "report.h"
+#include "rule.h"
+
+typedef struct rb_kind_choice {
+    char *kind;
+    char *path;
+} rb_kind_choice;
+
+typedef struct rb_output_choice {
+    const rb_reporter *reporter; /* NULL: the --format one */
+    char *path;                  /* "-" for standard output */
+} rb_output_choice;
+
+typedef struct rb_cli {
+    char **inputs;
+    size_t n_inputs;
+    char **rule_paths;          /* --rules */
+    size_t n_rule_paths;
+    char **packs;               /* --pack */
+    size_t n_packs;
+    rb_kind_choice *kinds;      /* --kind KIND=PATH */
+    size_t n_kinds;
+    const rb_reporter *format;  /* --format; text by default */
+    rb_output_choice *outputs;  /* --output [FMT:]FILE */
+    size_t n_outputs;
+    bool fail_never;            /* --fail-on never */
+    rb_severity fail_on;        /* --fail-on; error by default */
+    bool has_now;               /* --now */
+    int64_t now;
+    bool quiet, no_color, lenient, help;
+    rb_overrides overrides;     /* --param */
+} rb_cli;
+
+/* Parses the options of an auditing subcommand (argv[0] is its name).
+ * RB_EUSAGE with a message naming the option on any mistake.  The caller
+ * frees o with rb_cli_free, whatever the result. */
+rb_code rb_cli_parse(rb_cli *o, int argc, char **argv, rb_error *err);
+void rb_cli_free(rb_cli *o);
+
+/* Prints the shared options for a subcommand's --help. */
+void rb_cli_help_options(FILE *out);
+
+/* The forced kind for an input path (--kind), or NULL. */
+const char *rb_cli_kind_for(const rb_cli *o, const char *path);
+
+/* Whether findings of this severity fail the run (exit status 1). */
+bool rb_cli_fails(const rb_cli *o, rb_severity sev);
+
+#endif

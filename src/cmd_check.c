@@ -1,0 +1,182 @@
+/*
+ * cmd_check.c — `rbaudit check`: load rules and evidence, run the engine,
+ * write the reports, and turn the findings into an exit status.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "engine.h"
+#include "loader.h"
+#include "pack.h"
+#include "report.h"
+#include "util.h"
+
+static void check_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: rbaudit check [INPUT...] [options]\n"
+            "\n"
+            "Audits evidence against rule packs and reports every violation with where it\n"
+            "happened and what the runbook says to do.  INPUT is a file or a directory\n"
+            "(walked in name order, hidden entries skipped): JSON Lines event logs (.jsonl,\n"
+            ".ndjson), JSON and YAML documents (.json, .yaml, .yml).  Without --rules or\n"
+            "--pack the default packs run (%s).\n"
+            "\n",
+            rb_default_rules_dir());
+    rb_cli_help_options(out);
+}
+
+static rb_code load_pack(rb_ruleset *rs, const char *name, rb_overrides *ov, rb_error *err)
+{
+    const char *dir = rb_default_rules_dir();
+    char *path = rb_xasprintf("%s/%s", dir, name);
+    struct stat st;
+    rb_code rc;
+    if (strchr(name, '/') || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        rc = rb_error_set(err, RB_EUSAGE, "--pack %s: no such pack in %s", name, dir);
+    else
+        rc = rb_ruleset_load(rs, path, ov, err);
+    free(path);
+    return rc;
+}
+
+static rb_code load_rules(rb_cli *o, rb_ruleset *rs, rb_error *err)
+{
+    rb_code rc = RB_OK;
+    for (size_t i = 0; i < o->n_rule_paths && !rc; i++)
+        rc = rb_ruleset_load(rs, o->rule_paths[i], &o->overrides, err);
+    for (size_t i = 0; i < o->n_packs && !rc; i++)
+        rc = load_pack(rs, o->packs[i], &o->overrides, err);
+    if (!rc && !o->n_rule_paths && !o->n_packs)
+        rc = rb_ruleset_load(rs, rb_default_rules_dir(), &o->overrides, err);
+    if (!rc)
+        rc = rb_overrides_check_used(&o->overrides, err);
+    rb_ruleset_finish(rs);
+    return rc;
+}
+
+static rb_code load_evidence(const rb_cli *o, const rb_ruleset *rs, rb_evidence *ev, rb_error *err)
+{
+    if (!o->n_inputs)
+        return rb_error_set(err, RB_EUSAGE, "check: no input given (expected evidence files or "
+                            "directories; see 'rbaudit check --help')");
+    rb_load_opts opts = {rs->sources, rs->n_sources, o->lenient, RB_DEFAULT_MAX_INPUT_BYTES};
+    for (size_t i = 0; i < o->n_inputs; i++) {
+        rb_code rc = rb_load_input(ev, o->inputs[i], rb_cli_kind_for(o, o->inputs[i]), &opts, err);
+        if (rc)
+            return rc;
+    }
+    rb_evidence_sort(ev);
+    return RB_OK;
+}
+
+/* The reports to write: every --output, or the --format report on
+ * standard output when none is given (and --quiet does not say no). */
+static rb_code open_outputs(const rb_cli *o, rb_output **outs, size_t *n, rb_error *err)
+{
+    *outs = rb_xcalloc(o->n_outputs + 1, sizeof **outs);
+    *n = 0;
+    if (!o->n_outputs && !o->quiet)
+        return rb_output_open(&(*outs)[(*n)++], o->format, "-", err);
+    for (size_t i = 0; i < o->n_outputs; i++) {
+        const rb_output_choice *c = &o->outputs[i];
+        if (o->quiet && strcmp(c->path, "-") == 0)
+            continue;
+        rb_code rc = rb_output_open(&(*outs)[*n], c->reporter ? c->reporter : o->format, c->path, err);
+        if (rc)
+            return rc;
+        ++*n;
+    }
+    return RB_OK;
+}
+
+static bool use_color(const rb_cli *o)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return !o->no_color && !(no_color && *no_color) && isatty(STDOUT_FILENO);
+}
+
+static int exit_status(const rb_cli *o, const rb_findings *findings)
+{
+    for (size_t i = 0; i < findings->n; i++)
+        if (rb_cli_fails(o, findings->items[i]->severity))
+            return 1;
+    return 0;
+}
+
+/* Everything of one run, so that cleanup is one function. */
+typedef struct check_run {
+    rb_cli cli;
+    rb_ruleset *rules;
+    rb_evidence *evidence;
+    rb_findings findings, suppressed;
+    rb_output *outputs;
+    size_t n_outputs;
+} check_run;
+
+static rb_code audit(check_run *run, rb_error *err)
+{
+    rb_code rc;
+    if ((rc = open_outputs(&run->cli, &run->outputs, &run->n_outputs, err)) ||
+        (rc = load_rules(&run->cli, run->rules, err)) ||
+        (rc = load_evidence(&run->cli, run->rules, run->evidence, err)))
+        return rc;
+    rb_engine_opts opts = {run->cli.has_now, run->cli.now};
+    rb_engine_result result;
+    if ((rc = rb_engine_run(run->rules, run->evidence, &opts, &run->findings, &result, err)))
+        return rc;
+    rb_report report = {run->evidence, run->rules, &run->findings, &run->suppressed, {0},
+                        result.has_end, result.end};
+    rb_summary_count(&report.summary, &run->findings);
+    report.summary.pending = result.pending;
+    for (size_t i = 0; i < run->n_outputs; i++) {
+        rb_report_style style = {strcmp(run->outputs[i].path, "-") == 0 && use_color(&run->cli)};
+        if ((rc = rb_output_write(&run->outputs[i], &report, &style, err)))
+            return rc;
+    }
+    return RB_OK;
+}
+
+static int run_check(int argc, char **argv)
+{
+    check_run run = {0};
+    rb_error err;
+    rb_error_clear(&err);
+    rb_code rc = rb_cli_parse(&run.cli, argc, argv, &err);
+    int status;
+    if (!rc && run.cli.help) {
+        check_help(stdout);
+        status = 0;
+    } else {
+        if (!rc) {
+            run.rules = rb_ruleset_new();
+            run.evidence = rb_evidence_new();
+            rc = audit(&run, &err);
+        }
+        if (rc) {
+            fprintf(stderr, "rbaudit: %s\n", err.message);
+            status = rb_error_exit_status(rc);
+        } else {
+            status = exit_status(&run.cli, &run.findings);
+        }
+    }
+    for (size_t i = 0; i < run.n_outputs; i++)
+        rb_output_close(&run.outputs[i]);
+    free(run.outputs);
+    rb_findings_clear(&run.findings);
+    rb_findings_clear(&run.suppressed);
+    rb_evidence_free(run.evidence);
+    rb_ruleset_free(run.rules);
+    rb_cli_free(&run.cli);
+    return status;
+}
+
+const rb_command rb_cmd_check = {
+    .name = "check",
+    .summary = "audit evidence against rule packs",
+    .run = run_check,
+};

@@ -1,0 +1,35 @@
+/*
+ * engine.h — evaluating a ruleset over evidence: one pass over the events
+ * in evidence order with every rule at once, then the documents.
+ */
+#ifndef RB_ENGINE_H
+#define RB_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "evidence.h"
+#include "finding.h"
+#include "pack.h"
+
+typedef struct rb_engine_opts {
+    bool has_now;  /* --now given */
+    int64_t now;
+} rb_engine_opts;
+
+typedef struct rb_engine_result {
+    bool has_end;
+    int64_t end;     /* the end of the evidence used for deadlines */
+    size_t pending;  /* deadlines beyond the end (SPEC §4, after) */
+} rb_engine_result;
+
+/*
+ * Runs every rule of rs over ev, whose events must be in evidence order
+ * (rb_evidence_sort), and appends the findings to out (sorted, sealed).
+ * Evidence problems of --lenient mode become RBA-INPUT findings.
+ */
+rb_code rb_engine_run(const rb_ruleset *rs, const rb_evidence *ev, const rb_engine_opts *opts,
+                      rb_findings *out, rb_engine_result *result, rb_error *err);
+
+#endif

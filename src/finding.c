@@ -1,0 +1,183 @@
+/*
+ * finding.c — building, fingerprinting and ordering findings (finding.h).
+ */
+#include "finding.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonpath.h"
+#include "template.h"
+#include "util.h"
+
+static rb_finding *finding_new(const char *rule_id, rb_severity sev)
+{
+    rb_finding *f = rb_xcalloc(1, sizeof *f);
+    f->rule_id = rb_xstrdup(rule_id);
+    f->severity = sev;
+    f->key = json_null();
+    f->evidence = json_array();
+    f->extra = json_object();
+    return f;
+}
+
+rb_finding *rb_finding_for_rule(const rb_rule *rule)
+{
+    rb_finding *f = finding_new(rule->id, rule->severity);
+    f->rule = rule;
+    f->runbook = rule->runbook ? rb_xstrdup(rule->runbook) : NULL;
+    f->remediation = rule->remediation ? rb_xstrdup(rule->remediation) : NULL;
+    return f;
+}
+
+rb_finding *rb_finding_builtin(const char *rule_id, rb_severity sev, const char *message)
+{
+    rb_finding *f = finding_new(rule_id, sev);
+    f->message = rb_xstrdup(message);
+    return f;
+}
+
+void rb_finding_free(rb_finding *f)
+{
+    if (!f)
+        return;
+    free(f->rule_id);
+    free(f->message);
+    json_decref(f->key);
+    free(f->origins);
+    json_decref(f->evidence);
+    free(f->runbook);
+    free(f->remediation);
+    json_decref(f->extra);
+    free(f);
+}
+
+void rb_finding_set_key(rb_finding *f, const json_t *key)
+{
+    json_decref(f->key);
+    f->key = key ? json_deep_copy(key) : json_null();
+}
+
+void rb_finding_add_origin(rb_finding *f, rb_origin origin)
+{
+    f->origins = rb_xrealloc(f->origins, (f->n_origins + 1) * sizeof *f->origins);
+    f->origins[f->n_origins++] = origin;
+}
+
+void rb_finding_add_event(rb_finding *f, const rb_event *ev)
+{
+    rb_finding_add_origin(f, ev->origin);
+    if (json_array_size(f->evidence) < RB_FINDING_MAX_EVIDENCE)
+        json_array_append(f->evidence, ev->fields);
+}
+
+/* What a message template is rendered against. */
+typedef struct message_scope {
+    const rb_finding *f;
+    const rb_message_ctx *ctx;
+} message_scope;
+
+static const json_t *message_lookup(void *opaque, const char *name)
+{
+    const rb_finding *f = ((message_scope *)opaque)->f;
+    const rb_message_ctx *ctx = ((message_scope *)opaque)->ctx;
+    const json_t *v = ctx->vars ? json_object_get(ctx->vars, name) : NULL;
+    if (v)
+        return v;
+    if (strcmp(name, "key") == 0)
+        return f->key;
+    const char *dot = strchr(name, '.');
+    if (dot && ctx->bound) {
+        for (size_t i = 0; i < ctx->bound->n; i++) {
+            size_t len = strlen(ctx->bound->names[i]);
+            if ((size_t)(dot - name) == len && strncmp(name, ctx->bound->names[i], len) == 0)
+                return rb_jsonpath_get(ctx->bound->values[i], dot + 1);
+        }
+    }
+    if (f->rule && (v = json_object_get(f->rule->params, name)))
+        return v;
+    return ctx->primary ? rb_jsonpath_get(ctx->primary, name) : NULL;
+}
+
+void rb_finding_render(rb_finding *f, const rb_message_ctx *ctx)
+{
+    message_scope scope = {f, ctx};
+    const char *tpl = f->rule ? f->rule->message : "";
+    free(f->message);
+    f->message = rb_template_render(tpl, message_lookup, &scope);
+}
+
+static void hash_json(rb_sha256 *h, const json_t *v)
+{
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+    if (text) {
+        rb_sha256_update(h, text, strlen(text));
+        free(text);
+    }
+    rb_sha256_update(h, "\n", 1);
+}
+
+void rb_finding_seal(rb_finding *f)
+{
+    rb_sha256 *h = rb_sha256_new();
+    rb_sha256_update(h, f->rule_id, strlen(f->rule_id) + 1);
+    hash_json(h, f->key);
+    const char *name = f->n_origins ? f->origins[0].input->path : "";
+    rb_sha256_update(h, name, strlen(name) + 1);
+    size_t i;
+    json_t *item;
+    json_array_foreach(f->evidence, i, item)
+        hash_json(h, item);
+    rb_sha256_final(h, f->fingerprint);
+}
+
+void rb_findings_add(rb_findings *list, rb_finding *f)
+{
+    rb_grow((void **)&list->items, &list->cap, list->n + 1, sizeof *list->items);
+    list->items[list->n++] = f;
+}
+
+static int compare_keys(const json_t *a, const json_t *b)
+{
+    char *ta = json_dumps(a, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+    char *tb = json_dumps(b, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+    int c = strcmp(ta ? ta : "", tb ? tb : "");
+    free(ta);
+    free(tb);
+    return c;
+}
+
+static int compare_findings(const void *pa, const void *pb)
+{
+    const rb_finding *a = *(rb_finding *const *)pa, *b = *(rb_finding *const *)pb;
+    if (a->severity != b->severity)
+        return a->severity > b->severity ? -1 : 1;
+    int c = strcmp(a->rule_id, b->rule_id);
+    if (c)
+        return c;
+    const char *pa_path = a->n_origins ? a->origins[0].input->path : "";
+    const char *pb_path = b->n_origins ? b->origins[0].input->path : "";
+    if ((c = strcmp(pa_path, pb_path)))
+        return c;
+    long la = a->n_origins ? a->origins[0].line : 0, lb = b->n_origins ? b->origins[0].line : 0;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    if ((c = compare_keys(a->key, b->key)))
+        return c;
+    return strcmp(a->fingerprint, b->fingerprint);
+}
+
+void rb_findings_sort(rb_findings *list)
+{
+    if (list->n > 1)
+        qsort(list->items, list->n, sizeof *list->items, compare_findings);
+}
+
+void rb_findings_clear(rb_findings *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        rb_finding_free(list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->n = list->cap = 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * jsonpath.h — dotted paths into JSON values, as rules write them.
+ *
+ * A path is segments joined by '.': "detail.error_code",
+ * "artifacts.0.sha256".  A segment that is all digits indexes an array (on
+ * an object it is an ordinary key).  A key that contains '.' or '\' is
+ * written with a backslash before it ("labels.app\.kubernetes\.io/name").
+ * The root is the empty path "".  The same spelling keys the line maps of
+ * parsed YAML (linemap.h), so that a rule's path finds its line.
+ */
+#ifndef RB_JSONPATH_H
+#define RB_JSONPATH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct rb_jsonpath rb_jsonpath;
+
+/* Compiles a dotted path; NULL when it is malformed (an empty segment, or a
+ * trailing backslash).  Free with rb_jsonpath_free. */
+rb_jsonpath *rb_jsonpath_compile(const char *dotted);
+void rb_jsonpath_free(rb_jsonpath *p);
+
+/* The node at the path, borrowed from root; NULL when absent. */
+json_t *rb_jsonpath_lookup(const rb_jsonpath *p, const json_t *root);
+
+/* The source text the path was compiled from (borrowed). */
+const char *rb_jsonpath_text(const rb_jsonpath *p);
+
+/* One-shot lookup of a dotted path (compiles and frees). */
+json_t *rb_jsonpath_get(const json_t *root, const char *dotted);
+
+/* Path of a child: the parent path plus one escaped key, or one index.
+ * The result is allocated; the caller frees it. */
+char *rb_jsonpath_child_key(const char *parent, const char *key);
+char *rb_jsonpath_child_index(const char *parent, size_t index);
+
+#endif

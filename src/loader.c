@@ -1,0 +1,161 @@
+/*
+ * loader.c — the loader table, kind detection and directory walks
+ * (loader.h).
+ */
+#include "loader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+static const rb_loader *const loaders[] = {
+    &rb_loader_jsonl,
+    &rb_loader_json,
+    &rb_loader_yaml,
+};
+#define N_LOADERS (sizeof loaders / sizeof loaders[0])
+
+/* Directories nested deeper than this are refused (a link loop). */
+#define MAX_WALK_DEPTH 64
+
+const rb_loader *rb_loader_find(const char *kind)
+{
+    for (size_t i = 0; i < N_LOADERS; i++)
+        if (strcmp(loaders[i]->kind, kind) == 0)
+            return loaders[i];
+    return NULL;
+}
+
+const rb_loader *rb_loader_for_name(const char *path)
+{
+    for (size_t i = 0; i < N_LOADERS; i++)
+        for (const char *const *s = loaders[i]->suffixes; *s; s++)
+            if (rb_has_suffix(path, *s))
+                return loaders[i];
+    return NULL;
+}
+
+const char *rb_loader_kinds(void)
+{
+    static char list[256];
+    if (!list[0]) {
+        for (size_t i = 0; i < N_LOADERS; i++) {
+            if (i)
+                strcat(list, ", ");
+            strcat(list, loaders[i]->kind);
+        }
+    }
+    return list;
+}
+
+static const rb_loader *sniff(const unsigned char *data, size_t len)
+{
+    for (size_t i = 0; i < N_LOADERS; i++)
+        if (loaders[i]->sniff && loaders[i]->sniff(data, len))
+            return loaders[i];
+    return NULL;
+}
+
+void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event)
+{
+    for (size_t i = 0; i < opts->n_sources; i++) {
+        const rb_source *s = &opts->sources[i];
+        if (!rb_path_glob(s->files, in->path))
+            continue;
+        const char *canonical;
+        json_t *original;
+        json_object_foreach(s->fields, canonical, original) {
+            json_t *v = json_object_get(event, json_string_value(original));
+            if (v)
+                json_object_set(event, canonical, v);
+        }
+        json_t *v;
+        json_object_foreach(s->set, canonical, v) {
+            if (!json_object_get(event, canonical))
+                json_object_set(event, canonical, v);
+        }
+    }
+}
+
+static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loader,
+                         const rb_load_opts *opts, rb_error *err)
+{
+    unsigned char *data;
+    size_t len;
+    rb_code rc = rb_read_file(path, opts->max_input_bytes, &data, &len, err);
+    if (rc)
+        return rc;
+    if (!loader)
+        loader = sniff(data, len);
+    if (!loader) {
+        free(data);
+        return rb_error_set(err, RB_EINPUT,
+                            "%s: cannot tell what kind of evidence this is (expected a name ending in "
+                            ".jsonl, .ndjson, .json, .yaml or .yml, or --kind KIND=%s with KIND one of: %s)",
+                            path, path, rb_loader_kinds());
+    }
+    rb_input *in = rb_evidence_add_input(ev, path, loader->kind, data, len);
+    rc = loader->load(ev, in, data, len, opts, err);
+    free(data);
+    return rc;
+}
+
+static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
+                              int depth, rb_error *err)
+{
+    if (depth > MAX_WALK_DEPTH)
+        return rb_error_set(err, RB_EINPUT, "%s: directories nested more than %d deep (a link loop?)",
+                            dir, MAX_WALK_DEPTH);
+    DIR *d = opendir(dir);
+    if (!d)
+        return rb_error_set(err, RB_EINPUT, "%s: cannot open directory: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        rb_grow((void **)&names, &cap, n + 1, sizeof *names);
+        names[n++] = rb_xstrdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, rb_strcmp_ptr);
+
+    rb_code rc = RB_OK;
+    for (size_t i = 0; i < n; i++) {
+        char *child = rb_xasprintf("%s%s%s", dir, rb_has_suffix(dir, "/") ? "" : "/", names[i]);
+        struct stat st;
+        if (rc == RB_OK && stat(child, &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = walk_directory(ev, child, opts, depth + 1, err);
+            else if (S_ISREG(st.st_mode) && rb_loader_for_name(child))
+                rc = load_file(ev, child, rb_loader_for_name(child), opts, err);
+        }
+        free(child);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind,
+                      const rb_load_opts *opts, rb_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return rb_error_set(err, RB_EINPUT, "%s: cannot read: %s", path, strerror(errno));
+    const rb_loader *loader = NULL;
+    if (forced_kind) {
+        loader = rb_loader_find(forced_kind);
+        if (!loader)
+            return rb_error_set(err, RB_EUSAGE, "--kind %s=%s: unknown kind '%s' (expected one of: %s)",
+                                forced_kind, path, forced_kind, rb_loader_kinds());
+    }
+    if (S_ISDIR(st.st_mode) && !loader)
+        return walk_directory(ev, path, opts, 0, err);
+    return load_file(ev, path, loader ? loader : rb_loader_for_name(path), opts, err);
+}

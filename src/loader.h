@@ -1,0 +1,73 @@
+/*
+ * loader.h — turning inputs into evidence: one loader per evidence kind,
+ * chosen by --kind, by the file name, or by the content (SPEC §2, §3).
+ *
+ * A new evidence kind is one new load_<kind>.c defining an rb_loader and one
+ * entry in the table in loader.c.
+ */
+#ifndef RB_LOADER_H
+#define RB_LOADER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "evidence.h"
+
+/* A pack's `sources:` entry: how the events of some inputs are named. */
+typedef struct rb_source {
+    char *name;     /* the entry's name, for messages */
+    char *files;    /* path glob (util.h rb_path_glob) of the inputs it maps */
+    json_t *fields; /* object: canonical field -> its name in the input */
+    json_t *set;    /* object: fields given to every event that lacks them */
+} rb_source;
+
+typedef struct rb_load_opts {
+    const rb_source *sources;
+    size_t n_sources;
+    bool lenient;            /* bad events become RBA-INPUT findings */
+    size_t max_input_bytes;  /* larger inputs are refused */
+} rb_load_opts;
+
+#define RB_DEFAULT_MAX_INPUT_BYTES ((size_t)2 << 30)
+
+typedef struct rb_loader {
+    const char *kind;                 /* the --kind name */
+    const char *const *suffixes;      /* file name endings it takes */
+    /* Whether data looks like this kind (for names with no known suffix);
+     * NULL when the kind cannot be told from content. */
+    bool (*sniff)(const unsigned char *data, size_t len);
+    /* Parses data (the whole input, NUL-terminated at data[len]) into events
+     * and documents of ev.  Errors name in->path and the line. */
+    rb_code (*load)(rb_evidence *ev, const rb_input *in, const unsigned char *data,
+                    size_t len, const rb_load_opts *opts, rb_error *err);
+} rb_loader;
+
+extern const rb_loader rb_loader_jsonl;
+extern const rb_loader rb_loader_json;
+extern const rb_loader rb_loader_yaml;
+
+/* The loader of a --kind name, or NULL. */
+const rb_loader *rb_loader_find(const char *kind);
+
+/* The loader for a file name by its suffix, or NULL. */
+const rb_loader *rb_loader_for_name(const char *path);
+
+/* The kind names, comma-separated, for messages ("jsonl, json, yaml"). */
+const char *rb_loader_kinds(void);
+
+/*
+ * Loads one command-line input.  A directory is walked in name order
+ * (hidden entries skipped) and every file with a known suffix is loaded; a
+ * file is loaded with forced_kind when not NULL, else by suffix, else by
+ * content.  Errors name the path and what was expected.
+ */
+rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind,
+                      const rb_load_opts *opts, rb_error *err);
+
+/* Applies every source entry whose `files` matches in->path to an event:
+ * renames mapped fields and adds `set` fields (used by event loaders). */
+void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event);
+
+#endif

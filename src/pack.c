@@ -1,0 +1,305 @@
+/*
+ * pack.c — reading rule files and pack directories (pack.h).
+ */
+#include "pack.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jsonpath.h"
+#include "util.h"
+#include "yaml_load.h"
+
+/* Rule files are small; anything larger is a mistake or an attack. */
+#define MAX_RULE_FILE_BYTES ((size_t)16 << 20)
+
+rb_ruleset *rb_ruleset_new(void)
+{
+    return rb_xcalloc(1, sizeof(rb_ruleset));
+}
+
+static void source_free(rb_source *s)
+{
+    free(s->name);
+    free(s->files);
+    json_decref(s->fields);
+    json_decref(s->set);
+}
+
+void rb_ruleset_free(rb_ruleset *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->n; i++)
+        rb_rule_free(rs->rules[i]);
+    for (size_t i = 0; i < rs->n_sources; i++)
+        source_free(&rs->sources[i]);
+    free(rs->rules);
+    free(rs->sources);
+    free(rs);
+}
+
+const rb_rule *rb_ruleset_find(const rb_ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (strcmp(rs->rules[i]->id, id) == 0)
+            return rs->rules[i];
+    return NULL;
+}
+
+static int compare_rules(const void *a, const void *b)
+{
+    return strcmp((*(rb_rule *const *)a)->id, (*(rb_rule *const *)b)->id);
+}
+
+void rb_ruleset_finish(rb_ruleset *rs)
+{
+    if (rs->n > 1)
+        qsort(rs->rules, rs->n, sizeof *rs->rules, compare_rules);
+}
+
+/* A parsed rule file, for messages. */
+typedef struct rule_file {
+    const char *file;
+    const rb_linemap *lines;
+} rule_file;
+
+static rb_code file_error(const rule_file *rf, const char *path, rb_error *err, const char *what)
+{
+    return rb_error_set(err, RB_ERULE, "%s:%ld: %s", rf->file, rb_linemap_nearest(rf->lines, path), what);
+}
+
+static rb_code add_rule(rb_ruleset *rs, rb_rule *rule, rb_error *err)
+{
+    const rb_rule *other = rb_ruleset_find(rs, rule->id);
+    if (other) {
+        rb_error_set(err, RB_ERULE, "%s:%ld: duplicate rule id '%s' (first defined at %s:%ld)",
+                     rule->file, rule->line, rule->id, other->file, other->line);
+        rb_rule_free(rule);
+        return RB_ERULE;
+    }
+    rb_grow((void **)&rs->rules, &rs->cap, rs->n + 1, sizeof *rs->rules);
+    rs->rules[rs->n++] = rule;
+    return RB_OK;
+}
+
+static rb_code load_rules(rb_ruleset *rs, const json_t *list, const char *path, const rule_file *rf,
+                          const char *pack, rb_overrides *ov, rb_error *err)
+{
+    if (!json_is_array(list))
+        return file_error(rf, path, err, "expected a list of rules");
+    size_t i;
+    json_t *spec;
+    json_array_foreach(list, i, spec) {
+        char *rule_path = rb_jsonpath_child_index(path, i);
+        rb_rule *rule = NULL;
+        rb_code rc = rb_rule_compile(spec, rf->file, rf->lines, rule_path, pack, ov, &rule, err);
+        free(rule_path);
+        if (!rc)
+            rc = add_rule(rs, rule, err);
+        if (rc)
+            return rc;
+    }
+    return RB_OK;
+}
+
+/* Checks that a member is a mapping of field names to strings. */
+static bool string_map(const json_t *v)
+{
+    const char *k;
+    json_t *item;
+    if (!json_is_object(v))
+        return false;
+    json_object_foreach((json_t *)v, k, item)
+        if (!json_is_string(item))
+            return false;
+    return true;
+}
+
+static rb_code load_source(rb_ruleset *rs, const json_t *spec, const char *path, const rule_file *rf,
+                           rb_error *err)
+{
+    if (!json_is_object(spec))
+        return file_error(rf, path, err, "a source must be a mapping with name, files, fields and set");
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)spec, k, v) {
+        if (strcmp(k, "name") && strcmp(k, "files") && strcmp(k, "fields") && strcmp(k, "set")) {
+            char *p = rb_jsonpath_child_key(path, k);
+            char *what = rb_xasprintf("unknown key '%s' in a source (expected name, files, fields, set)", k);
+            rb_code rc = file_error(rf, p, err, what);
+            free(what);
+            free(p);
+            return rc;
+        }
+    }
+    json_t *name = json_object_get(spec, "name"), *files = json_object_get(spec, "files");
+    json_t *fields = json_object_get(spec, "fields"), *set = json_object_get(spec, "set");
+    if (!json_is_string(name) || !json_is_string(files))
+        return file_error(rf, path, err, "a source needs 'name' and 'files' (a path glob) as strings");
+    if ((fields && !string_map(fields)) || (set && !json_is_object(set)))
+        return file_error(rf, path, err,
+                          "'fields' must map canonical names to input field names, 'set' must be a mapping");
+    rb_grow((void **)&rs->sources, &rs->cap_sources, rs->n_sources + 1, sizeof *rs->sources);
+    rb_source *s = &rs->sources[rs->n_sources++];
+    s->name = rb_xstrdup(json_string_value(name));
+    s->files = rb_xstrdup(json_string_value(files));
+    s->fields = fields ? json_incref(fields) : json_object();
+    s->set = set ? json_incref(set) : json_object();
+    return RB_OK;
+}
+
+static rb_code load_document(rb_ruleset *rs, const json_t *doc, const rule_file *rf, const char *pack,
+                             rb_overrides *ov, rb_error *err)
+{
+    if (json_is_null(doc))
+        return RB_OK;
+    if (json_is_array(doc))
+        return load_rules(rs, doc, "", rf, pack, ov, err);
+    if (!json_is_object(doc))
+        return file_error(rf, "", err, "expected a list of rules, or a mapping with 'rules' and 'sources'");
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)doc, k, v) {
+        rb_code rc = RB_OK;
+        if (strcmp(k, "rules") == 0) {
+            rc = load_rules(rs, v, "rules", rf, pack, ov, err);
+        } else if (strcmp(k, "sources") == 0) {
+            if (!json_is_array(v))
+                return file_error(rf, "sources", err, "'sources' must be a list");
+            size_t i;
+            json_t *spec;
+            json_array_foreach(v, i, spec) {
+                char *p = rb_jsonpath_child_index("sources", i);
+                rc = load_source(rs, spec, p, rf, err);
+                free(p);
+                if (rc)
+                    break;
+            }
+        } else {
+            char *what = rb_xasprintf("unknown top-level key '%s' (expected 'rules' or 'sources')", k);
+            rc = file_error(rf, k, err, what);
+            free(what);
+        }
+        if (rc)
+            return rc;
+    }
+    return RB_OK;
+}
+
+/* The pack of a rule file: the name of the directory it is in. */
+static char *pack_of(const char *file)
+{
+    char *copy = rb_xstrdup(file);
+    char *slash = strrchr(copy, '/');
+    char *pack;
+    if (!slash) {
+        pack = rb_xstrdup("local");
+    } else {
+        *slash = '\0';
+        pack = rb_xstrdup(*rb_path_basename(copy) ? rb_path_basename(copy) : "local");
+    }
+    free(copy);
+    if (strcmp(pack, ".") == 0 || strcmp(pack, "..") == 0) {
+        free(pack);
+        pack = rb_xstrdup("local");
+    }
+    return pack;
+}
+
+static rb_code load_file(rb_ruleset *rs, const char *file, rb_overrides *ov, rb_error *err)
+{
+    unsigned char *data;
+    size_t len;
+    rb_code rc = rb_read_file(file, MAX_RULE_FILE_BYTES, &data, &len, err);
+    if (rc)
+        return rc == RB_EINPUT ? (err->code = RB_ERULE) : rc;
+    rb_yaml_doc *docs = NULL;
+    size_t n = 0;
+    rc = rb_yaml_load(file, data, len, NULL, &docs, &n, err);
+    free(data);
+    if (rc)
+        return err->code = RB_ERULE;
+    char *pack = pack_of(file);
+    for (size_t i = 0; i < n && !rc; i++) {
+        rule_file rf = {file, docs[i].lines};
+        rc = load_document(rs, docs[i].value, &rf, pack, ov, err);
+    }
+    free(pack);
+    rb_yaml_docs_free(docs, n);
+    return rc;
+}
+
+static bool is_rule_file(const char *name)
+{
+    return rb_has_suffix(name, ".yaml") || rb_has_suffix(name, ".yml");
+}
+
+static rb_code load_directory(rb_ruleset *rs, const char *dir, rb_overrides *ov, int depth,
+                              rb_error *err)
+{
+    if (depth > 16)
+        return rb_error_set(err, RB_ERULE, "%s: rule directories nested too deep", dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return rb_error_set(err, RB_ERULE, "%s: cannot open rule directory: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || strcmp(de->d_name, "tests") == 0)
+            continue;
+        rb_grow((void **)&names, &cap, n + 1, sizeof *names);
+        names[n++] = rb_xstrdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, rb_strcmp_ptr);
+    rb_code rc = RB_OK;
+    for (size_t i = 0; i < n; i++) {
+        char *child = rb_xasprintf("%s%s%s", dir, rb_has_suffix(dir, "/") ? "" : "/", names[i]);
+        struct stat st;
+        if (!rc && stat(child, &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = load_directory(rs, child, ov, depth + 1, err);
+            else if (is_rule_file(names[i]))
+                rc = load_file(rs, child, ov, err);
+        }
+        free(child);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+rb_code rb_ruleset_load(rb_ruleset *rs, const char *path, rb_overrides *ov, rb_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return rb_error_set(err, RB_ERULE, "%s: cannot read rules: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return load_directory(rs, path, ov, 0, err);
+    return load_file(rs, path, ov, err);
+}
+
+const char *rb_default_rules_dir(void)
+{
+    static char dir[PATH_MAX + 16];
+    if (dir[0])
+        return dir;
+    char self[PATH_MAX], built[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    bool in_build_tree = false;
+    if (n > 0 && realpath(RB_BUILDDIR, built)) {
+        self[n] = '\0';
+        size_t len = strlen(built);
+        in_build_tree = strncmp(self, built, len) == 0 && self[len] == '/' &&
+                        strchr(self + len + 1, '/') == NULL;
+    }
+    snprintf(dir, sizeof dir, "%s/rules", in_build_tree ? RB_SRCDIR : RB_PKGDATADIR);
+    return dir;
+}

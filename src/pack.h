@@ -1,0 +1,41 @@
+/*
+ * pack.h — rule packs: loading rule files and directories into a ruleset.
+ *
+ * A rule file is YAML: a list of rules, or a mapping with `rules:` (that
+ * list) and `sources:` (how inputs map to events, loader.h).  A pack is a
+ * directory `rules/<pack>/` of such files; its `tests/` directory and
+ * hidden entries are not rules.
+ */
+#ifndef RB_PACK_H
+#define RB_PACK_H
+
+#include "error.h"
+#include "loader.h"
+#include "rule.h"
+
+typedef struct rb_ruleset {
+    rb_rule **rules;     /* sorted by id after rb_ruleset_finish */
+    size_t n, cap;
+    rb_source *sources;
+    size_t n_sources, cap_sources;
+} rb_ruleset;
+
+rb_ruleset *rb_ruleset_new(void);
+void rb_ruleset_free(rb_ruleset *rs);
+
+/* Loads a rule file, a pack directory or a directory of packs.  Overrides
+ * in ov (may be NULL) are applied to the rules they name. */
+rb_code rb_ruleset_load(rb_ruleset *rs, const char *path, rb_overrides *ov, rb_error *err);
+
+/* Sorts the rules by id; call once after loading. */
+void rb_ruleset_finish(rb_ruleset *rs);
+
+/* The rule with this id, or NULL. */
+const rb_rule *rb_ruleset_find(const rb_ruleset *rs, const char *id);
+
+/* Where the default packs are: the source tree's rules/ when this binary
+ * runs from its build tree, else the installed $(pkgdatadir)/rules.  The
+ * string is static. */
+const char *rb_default_rules_dir(void);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * report.c — the reporter table and atomic report files (report.h).
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const rb_reporter *const reporters[] = {
+    &rb_reporter_text,
+    &rb_reporter_json,
+};
+#define N_REPORTERS (sizeof reporters / sizeof reporters[0])
+
+const rb_reporter *rb_reporter_find(const char *name)
+{
+    for (size_t i = 0; i < N_REPORTERS; i++)
+        if (strcmp(reporters[i]->name, name) == 0)
+            return reporters[i];
+    return NULL;
+}
+
+const char *rb_reporter_names(void)
+{
+    static char names[128];
+    if (!names[0]) {
+        for (size_t i = 0; i < N_REPORTERS; i++) {
+            if (i)
+                strcat(names, ", ");
+            strcat(names, reporters[i]->name);
+        }
+    }
+    return names;
+}
+
+void rb_summary_count(rb_summary *summary, const rb_findings *findings)
+{
+    summary->errors = summary->warnings = summary->notes = 0;
+    for (size_t i = 0; i < findings->n; i++) {
+        switch (findings->items[i]->severity) {
+        case RB_SEV_ERROR:
+            summary->errors++;
+            break;
+        case RB_SEV_WARNING:
+            summary->warnings++;
+            break;
+        case RB_SEV_NOTE:
+            summary->notes++;
+            break;
+        }
+    }
+}
+
+rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *path, rb_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->reporter = reporter;
+    out->path = rb_xstrdup(path);
+    if (strcmp(path, "-") == 0) {
+        out->file = stdout;
+        return RB_OK;
+    }
+    out->tmp = rb_xasprintf("%s.tmp-XXXXXX", path);
+    int fd = mkstemp(out->tmp);
+    if (fd < 0) {
+        rb_error_set(err, RB_EUSAGE, "--output %s: cannot write there: %s", path, strerror(errno));
+        free(out->tmp);
+        out->tmp = NULL;
+        return RB_EUSAGE;
+    }
+    /* mkstemp makes the file private; a report gets the usual mode */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    out->file = fdopen(fd, "w");
+    if (!out->file) {
+        close(fd);
+        return rb_error_set(err, RB_EINTERNAL, "--output %s: %s", path, strerror(errno));
+    }
+    return RB_OK;
+}
+
+rb_code rb_output_write(rb_output *out, const rb_report *report, const rb_report_style *style,
+                        rb_error *err)
+{
+    rb_code rc = out->reporter->write(report, style, out->file, err);
+    if (rc)
+        return rc;
+    if (!out->tmp)
+        return fflush(out->file) == 0 ? RB_OK
+                                      : rb_error_set(err, RB_EINTERNAL, "writing the report: %s", strerror(errno));
+    int failed = ferror(out->file) | fclose(out->file);
+    out->file = NULL;
+    if (failed || rename(out->tmp, out->path) != 0)
+        return rb_error_set(err, RB_EINTERNAL, "--output %s: cannot write: %s", out->path, strerror(errno));
+    free(out->tmp);
+    out->tmp = NULL;
+    return RB_OK;
+}
+
+void rb_output_close(rb_output *out)
+{
+    if (out->tmp) {
+        if (out->file)
+            fclose(out->file);
+        unlink(out->tmp);
+        free(out->tmp);
+    }
+    free(out->path);
+    memset(out, 0, sizeof *out);
+}

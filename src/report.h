@@ -1,0 +1,80 @@
+/*
+ * report.h — reporters: they only format findings, never decide (SPEC §6).
+ *
+ * A new output format is one new report_<format>.c defining an rb_reporter
+ * and one entry in the table in report.c.  Outputs go to a temporary file
+ * beside the destination, renamed into place when complete, so that no
+ * partial report is ever left behind.
+ */
+#ifndef RB_REPORT_H
+#define RB_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "evidence.h"
+#include "finding.h"
+#include "pack.h"
+
+typedef struct rb_summary {
+    size_t errors, warnings, notes; /* reported findings by severity */
+    size_t suppressed;              /* waived or baselined */
+    size_t baselined;
+    size_t pending;                 /* `after` deadlines beyond the end */
+} rb_summary;
+
+/* Everything a reporter may show; all borrowed. */
+typedef struct rb_report {
+    const rb_evidence *evidence;
+    const rb_ruleset *rules;
+    const rb_findings *findings;    /* reported, sorted */
+    const rb_findings *suppressed;  /* waived or baselined, sorted */
+    rb_summary summary;
+    bool has_now;
+    int64_t now;                    /* the clock of the run */
+} rb_report;
+
+typedef struct rb_report_style {
+    bool color; /* ANSI colours (text only; a TTY without --no-color) */
+} rb_report_style;
+
+typedef struct rb_reporter {
+    const char *name;
+    rb_code (*write)(const rb_report *report, const rb_report_style *style, FILE *out,
+                     rb_error *err);
+} rb_reporter;
+
+extern const rb_reporter rb_reporter_text;
+extern const rb_reporter rb_reporter_json;
+
+/* The reporter of a format name, or NULL. */
+const rb_reporter *rb_reporter_find(const char *name);
+
+/* Format names, comma-separated, for messages and --help. */
+const char *rb_reporter_names(void);
+
+/* Counts findings by severity into the summary. */
+void rb_summary_count(rb_summary *summary, const rb_findings *findings);
+
+/* An output being written: "-" is standard output. */
+typedef struct rb_output {
+    const rb_reporter *reporter;
+    char *path;  /* destination */
+    char *tmp;   /* temporary file beside it; NULL for stdout */
+    FILE *file;
+} rb_output;
+
+/* Opens the temporary file for an output (RB_EUSAGE when the directory is
+ * missing or not writable), so that a bad path fails before any work. */
+rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *path, rb_error *err);
+
+/* Writes the report and renames the temporary file into place. */
+rb_code rb_output_write(rb_output *out, const rb_report *report, const rb_report_style *style,
+                        rb_error *err);
+
+/* Removes the temporary file (if any) and frees the output's strings. */
+void rb_output_close(rb_output *out);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * report_json.c — the versioned JSON report, "rbaudit-report/1" (SPEC §6).
+ */
+#include <stdlib.h>
+
+#include "check_kind.h"
+#include "report.h"
+#include "timeutil.h"
+
+static json_t *origin_json(const rb_origin *o)
+{
+    json_t *j = json_pack("{s:s, s:s}", "path", o->input->path, "sha256", o->input->sha256);
+    if (o->line)
+        json_object_set_new(j, "line", json_integer(o->line));
+    return j;
+}
+
+static json_t *string_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *finding_json(const rb_finding *f)
+{
+    json_t *origins = json_array();
+    for (size_t i = 0; i < f->n_origins; i++)
+        json_array_append_new(origins, origin_json(&f->origins[i]));
+    json_t *j = json_pack("{s:s, s:s, s:s, s:O, s:o, s:O, s:o, s:o, s:s}",
+                          "rule", f->rule_id,
+                          "severity", rb_severity_name(f->severity),
+                          "message", f->message ? f->message : "",
+                          "key", f->key,
+                          "origins", origins,
+                          "evidence", f->evidence,
+                          "runbook", string_or_null(f->runbook),
+                          "remediation", string_or_null(f->remediation),
+                          "fingerprint", f->fingerprint);
+    json_object_update_missing(j, f->extra);
+    return j;
+}
+
+static json_t *findings_json(const rb_findings *list)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; list && i < list->n; i++)
+        json_array_append_new(a, finding_json(list->items[i]));
+    return a;
+}
+
+static json_t *inputs_json(const rb_evidence *ev)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < ev->n_inputs; i++) {
+        const rb_input *in = ev->inputs[i];
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "path", in->path, "kind", in->kind,
+                                           "sha256", in->sha256, "bytes", (json_int_t)in->bytes));
+    }
+    return a;
+}
+
+static json_t *rules_json(const rb_ruleset *rs)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < rs->n; i++) {
+        const rb_rule *r = rs->rules[i];
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", r->id,
+                                           "title", r->title, "severity", rb_severity_name(r->severity),
+                                           "pack", r->pack, "check", r->check->name,
+                                           "runbook", string_or_null(r->runbook)));
+    }
+    return a;
+}
+
+static json_t *summary_json(const rb_report *rep)
+{
+    const rb_summary *s = &rep->summary;
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                     "findings", (json_int_t)(s->errors + s->warnings + s->notes),
+                     "error", (json_int_t)s->errors,
+                     "warning", (json_int_t)s->warnings,
+                     "note", (json_int_t)s->notes,
+                     "suppressed", (json_int_t)s->suppressed,
+                     "baselined", (json_int_t)s->baselined,
+                     "pending", (json_int_t)s->pending,
+                     "inputs", (json_int_t)rep->evidence->n_inputs,
+                     "events", (json_int_t)rep->evidence->n_events,
+                     "documents", (json_int_t)rep->evidence->n_docs,
+                     "rules", (json_int_t)rep->rules->n);
+}
+
+static rb_code write_json(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
+{
+    char now[48];
+    if (rep->has_now)
+        rb_time_format(rep->now, now, sizeof now);
+    json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:o, s:o, s:o, s:o}",
+                            "schema", "rbaudit-report/1",
+                            "tool", "name", PACKAGE_NAME, "version", PACKAGE_VERSION,
+                            "now", rep->has_now ? json_string(now) : json_null(),
+                            "inputs", inputs_json(rep->evidence),
+                            "rules", rules_json(rep->rules),
+                            "findings", findings_json(rep->findings),
+                            "suppressed", findings_json(rep->suppressed),
+                            "summary", summary_json(rep));
+    if (!doc)
+        return rb_error_set(err, RB_EINTERNAL, "cannot build the JSON report");
+    int rc = json_dumpf(doc, out, JSON_INDENT(2));
+    json_decref(doc);
+    if (rc != 0 || fputc('\n', out) == EOF)
+        return rb_error_set(err, RB_EINTERNAL, "cannot write the JSON report");
+    return RB_OK;
+}
+
+const rb_reporter rb_reporter_json = {
+    .name = "json",
+    .write = write_json,
+};

@@ -1,0 +1,112 @@
+/*
+ * report_text.c — the human report: findings grouped by severity and rule,
+ * each group with its runbook citation and remediation, then one summary
+ * line (SPEC §6).  Colours only when the style asks for them.
+ */
+#include <string.h>
+
+#include "report.h"
+#include "template.h"
+
+#define BOLD "\033[1m"
+#define DIM "\033[2m"
+#define RESET "\033[0m"
+
+static const char *severity_colour(rb_severity sev)
+{
+    switch (sev) {
+    case RB_SEV_ERROR:
+        return "\033[1;31m";
+    case RB_SEV_WARNING:
+        return "\033[1;33m";
+    case RB_SEV_NOTE:
+    default:
+        return "\033[1;36m";
+    }
+}
+
+static const char *paint(const rb_report_style *style, const char *code)
+{
+    return style->color ? code : "";
+}
+
+static void write_group_header(const rb_finding *f, const rb_report_style *style, FILE *out)
+{
+    fprintf(out, "%s%s%s %s%s%s", paint(style, severity_colour(f->severity)),
+            rb_severity_name(f->severity), paint(style, RESET), paint(style, BOLD), f->rule_id,
+            paint(style, RESET));
+    if (f->rule)
+        fprintf(out, " %s", f->rule->title);
+    fputc('\n', out);
+    if (f->runbook)
+        fprintf(out, "  %srunbook:%s %s\n", paint(style, DIM), paint(style, RESET), f->runbook);
+    if (f->remediation)
+        fprintf(out, "  %sfix:%s     %s\n", paint(style, DIM), paint(style, RESET), f->remediation);
+}
+
+static void write_finding(const rb_finding *f, const rb_report_style *style, FILE *out)
+{
+    fputs("  ", out);
+    if (f->n_origins) {
+        fprintf(out, "%s%s", paint(style, DIM), f->origins[0].input->path);
+        if (f->origins[0].line)
+            fprintf(out, ":%ld", f->origins[0].line);
+        fprintf(out, "%s  ", paint(style, RESET));
+    }
+    if (!json_is_null(f->key)) {
+        rb_buf key = {0};
+        rb_template_append_value(&key, f->key);
+        fprintf(out, "[%s] ", key.data ? key.data : "");
+        rb_buf_free(&key);
+    }
+    fprintf(out, "%s\n", f->message ? f->message : "");
+}
+
+static bool same_group(const rb_finding *a, const rb_finding *b)
+{
+    return a->severity == b->severity && strcmp(a->rule_id, b->rule_id) == 0;
+}
+
+static void write_summary(const rb_report *rep, FILE *out)
+{
+    const rb_summary *s = &rep->summary;
+    size_t total = s->errors + s->warnings + s->notes;
+    if (total)
+        fprintf(out, "%zu finding%s: %zu error%s, %zu warning%s, %zu note%s", total, total == 1 ? "" : "s",
+                s->errors, s->errors == 1 ? "" : "s", s->warnings, s->warnings == 1 ? "" : "s",
+                s->notes, s->notes == 1 ? "" : "s");
+    else
+        fputs("no findings", out);
+    if (s->suppressed)
+        fprintf(out, "; %zu suppressed", s->suppressed);
+    if (s->pending)
+        fprintf(out, "; %zu pending", s->pending);
+    fprintf(out, " (%zu input%s, %zu event%s, %zu document%s, %zu rule%s)\n",
+            rep->evidence->n_inputs, rep->evidence->n_inputs == 1 ? "" : "s",
+            rep->evidence->n_events, rep->evidence->n_events == 1 ? "" : "s",
+            rep->evidence->n_docs, rep->evidence->n_docs == 1 ? "" : "s",
+            rep->rules->n, rep->rules->n == 1 ? "" : "s");
+}
+
+static rb_code write_text(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
+{
+    const rb_findings *list = rep->findings;
+    for (size_t i = 0; i < list->n; i++) {
+        const rb_finding *f = list->items[i];
+        if (i == 0 || !same_group(list->items[i - 1], f)) {
+            if (i)
+                fputc('\n', out);
+            write_group_header(f, style, out);
+        }
+        write_finding(f, style, out);
+    }
+    if (list->n)
+        fputc('\n', out);
+    write_summary(rep, out);
+    return ferror(out) ? rb_error_set(err, RB_EINTERNAL, "cannot write the text report") : RB_OK;
+}
+
+const rb_reporter rb_reporter_text = {
+    .name = "text",
+    .write = write_text,
+};

@@ -1,0 +1,22 @@
+/*
+ * sha256.h — SHA-256 digests as lowercase hex, through libcrypto.
+ */
+#ifndef RB_SHA256_H
+#define RB_SHA256_H
+
+#include <stddef.h>
+
+#define RB_SHA256_HEX_LEN 64
+
+typedef struct rb_sha256 rb_sha256;
+
+/* Incremental hashing: new, update any number of times, then final writes
+ * 64 hex digits and a NUL into hex and frees the context. */
+rb_sha256 *rb_sha256_new(void);
+void rb_sha256_update(rb_sha256 *h, const void *data, size_t len);
+void rb_sha256_final(rb_sha256 *h, char hex[RB_SHA256_HEX_LEN + 1]);
+
+/* One-shot digest of a buffer. */
+void rb_sha256_hex(const void *data, size_t len, char hex[RB_SHA256_HEX_LEN + 1]);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * util.c — allocation, string buffers, file reads and path globs (util.h).
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+void rb_out_of_memory(size_t n)
+{
+    fprintf(stderr, "rbaudit: out of memory (allocating %zu bytes)\n", n);
+    exit(3);
+}
+
+void *rb_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        rb_out_of_memory(n);
+    return p;
+}
+
+void *rb_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        rb_out_of_memory(count * size);
+    return p;
+}
+
+void *rb_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        rb_out_of_memory(n);
+    return q;
+}
+
+char *rb_xstrdup(const char *s)
+{
+    return rb_xstrndup(s, strlen(s));
+}
+
+char *rb_xstrndup(const char *s, size_t n)
+{
+    char *p = rb_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *rb_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        rb_out_of_memory(0);
+    char *s = rb_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void rb_grow(void **items, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return;
+    size_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    *items = rb_xrealloc(*items, n * elem);
+    *cap = n;
+}
+
+/* Makes room for n more bytes and the terminating NUL. */
+static void buf_reserve(rb_buf *b, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->data = rb_xrealloc(b->data, cap);
+        b->cap = cap;
+    }
+}
+
+void rb_buf_append(rb_buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void rb_buf_puts(rb_buf *b, const char *s)
+{
+    rb_buf_append(b, s, strlen(s));
+}
+
+void rb_buf_putc(rb_buf *b, char c)
+{
+    rb_buf_append(b, &c, 1);
+}
+
+void rb_buf_printf(rb_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *rb_buf_take(rb_buf *b)
+{
+    char *s = b->data ? b->data : rb_xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void rb_buf_free(rb_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+rb_code rb_read_file(const char *path, size_t max_bytes, unsigned char **data,
+                     size_t *len, rb_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return rb_error_set(err, RB_EINPUT, "%s: not a regular file", path);
+    }
+    if ((uint64_t)st.st_size > max_bytes) {
+        fclose(f);
+        return rb_error_set(err, RB_EINPUT, "%s: %lld bytes is over the input size limit of %zu bytes",
+                            path, (long long)st.st_size, max_bytes);
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    unsigned char *buf = rb_xmalloc(cap);
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+        if (n + 1 == cap) {
+            if (n >= max_bytes)
+                break;
+            cap *= 2;
+            buf = rb_xrealloc(buf, cap);
+        }
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return rb_error_set(err, RB_EINPUT, "%s: read error", path);
+    }
+    if (n > max_bytes) {
+        free(buf);
+        return rb_error_set(err, RB_EINPUT, "%s: over the input size limit of %zu bytes", path, max_bytes);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return RB_OK;
+}
+
+const char *rb_path_logical(const char *path)
+{
+    while (path[0] == '.' && path[1] == '/') {
+        path += 2;
+        while (*path == '/')
+            path++;
+    }
+    return path;
+}
+
+const char *rb_path_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+bool rb_has_suffix(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), m = strlen(suffix);
+    return n >= m && strcasecmp(name + n - m, suffix) == 0;
+}
+
+/* Matches one segment pattern (no '/') against one segment. */
+static bool segment_match(const char *pat, size_t plen, const char *seg, size_t slen)
+{
+    char p[1024], s[1024];
+    if (plen >= sizeof p || slen >= sizeof s)
+        return false;
+    memcpy(p, pat, plen);
+    p[plen] = '\0';
+    memcpy(s, seg, slen);
+    s[slen] = '\0';
+    return fnmatch(p, s, 0) == 0;
+}
+
+static bool glob_segments(const char *pat, const char *path)
+{
+    const char *pend = strchr(pat, '/');
+    size_t plen = pend ? (size_t)(pend - pat) : strlen(pat);
+    if (plen == 2 && pat[0] == '*' && pat[1] == '*') {
+        const char *rest = pend ? pend + 1 : NULL;
+        if (!rest)
+            return true; /* trailing ** matches everything below */
+        for (const char *p = path;;) {
+            if (glob_segments(rest, p))
+                return true;
+            const char *slash = strchr(p, '/');
+            if (!slash)
+                return false;
+            p = slash + 1;
+        }
+    }
+    const char *send = strchr(path, '/');
+    size_t slen = send ? (size_t)(send - path) : strlen(path);
+    if (!segment_match(pat, plen, path, slen))
+        return false;
+    if (!pend && !send)
+        return true;
+    if (!pend || !send)
+        return false;
+    return glob_segments(pend + 1, send + 1);
+}
+
+bool rb_path_glob(const char *pattern, const char *path)
+{
+    path = rb_path_logical(path);
+    if (!strchr(pattern, '/'))
+        return glob_segments(pattern, rb_path_basename(path));
+    return glob_segments(pattern, path);
+}
+
+size_t rb_utf8_length(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            count++;
+    return count;
+}
+
+int rb_strcmp_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}

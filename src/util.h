@@ -1,0 +1,66 @@
+/*
+ * util.h — small helpers shared by every module: allocation that never
+ * returns NULL, a growable string buffer, whole-file reads, path globs.
+ */
+#ifndef RB_UTIL_H
+#define RB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Allocation.  On exhaustion these print a message and exit with status 3
+ * (an internal error), so callers never handle NULL. */
+void *rb_xmalloc(size_t n);
+void rb_out_of_memory(size_t n) __attribute__((noreturn));
+void *rb_xcalloc(size_t count, size_t size);
+void *rb_xrealloc(void *p, size_t n);
+char *rb_xstrdup(const char *s);
+char *rb_xstrndup(const char *s, size_t n);
+char *rb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grows *items (of *cap elements of size elem) so that it holds need. */
+void rb_grow(void **items, size_t *cap, size_t need, size_t elem);
+
+/* A growable NUL-terminated string.  Zero-initialise; rb_buf_take hands the
+ * string to the caller (who frees it) and resets the buffer. */
+typedef struct rb_buf {
+    char *data;
+    size_t len, cap;
+} rb_buf;
+void rb_buf_append(rb_buf *b, const char *s, size_t n);
+void rb_buf_puts(rb_buf *b, const char *s);
+void rb_buf_putc(rb_buf *b, char c);
+void rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *rb_buf_take(rb_buf *b);
+void rb_buf_free(rb_buf *b);
+
+/* Reads a whole file into a NUL-terminated buffer (owned by the caller).
+ * Files larger than max_bytes are refused with RB_EINPUT. */
+rb_code rb_read_file(const char *path, size_t max_bytes, unsigned char **data,
+                     size_t *len, rb_error *err);
+
+/* The logical name of a path as given on the command line: without any
+ * leading "./" (SPEC §5).  Returns a pointer into path. */
+const char *rb_path_logical(const char *path);
+
+/* The last component of a path (a pointer into path). */
+const char *rb_path_basename(const char *path);
+
+/* True when name ends with suffix (ASCII case-insensitively). */
+bool rb_has_suffix(const char *name, const char *suffix);
+
+/* Path glob of SPEC §4: `*` matches within one '/'-separated segment, `**`
+ * any number of whole segments, `?` one character of a segment.  A pattern
+ * with no '/' is matched against the basename (as .gitignore does). */
+bool rb_path_glob(const char *pattern, const char *path);
+
+/* Number of UTF-8 code points in s (invalid bytes count as one each). */
+size_t rb_utf8_length(const char *s, size_t n);
+
+/* Comparison for qsort of C strings. */
+int rb_strcmp_ptr(const void *a, const void *b);
+
+#endif

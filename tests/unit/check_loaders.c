@@ -1,0 +1,237 @@
+/*
+ * check_loaders.c — JSON Lines, JSON and YAML loaders, field mapping,
+ * evidence order and kind detection.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "timeutil.h"
+#include "util.h"
+
+static const rb_load_opts plain_opts = {NULL, 0, false, RB_DEFAULT_MAX_INPUT_BYTES};
+
+/* Loads text as an input named name with the given loader. */
+static rb_code load_text(rb_evidence *ev, const rb_loader *loader, const char *name, const char *text,
+                         const rb_load_opts *opts, rb_error *err)
+{
+    size_t len = strlen(text);
+    rb_input *in = rb_evidence_add_input(ev, name, loader->kind, (const unsigned char *)text, len);
+    return loader->load(ev, in, (const unsigned char *)text, len, opts, err);
+}
+
+START_TEST(jsonl_reads_events_with_lines)
+{
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    const char *text = "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a\",\"seq\":1}\r\n"
+                       "\n   \n"
+                       "{\"ts\":1775988000000,\"type\":\"b\"}";
+    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "./x/bus.jsonl", text, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(ev->n_events, 2);
+    ck_assert_int_eq(ev->events[0].origin.line, 1);
+    ck_assert_int_eq(ev->events[1].origin.line, 4);
+    ck_assert_str_eq(ev->events[0].origin.input->path, "x/bus.jsonl");
+    ck_assert(ev->events[0].has_seq);
+    ck_assert(!ev->events[1].has_seq);
+    ck_assert_int_eq(ev->events[1].ts, INT64_C(1775988000000) * 1000);
+    ck_assert_str_eq(ev->inputs[0]->sha256, "019b0cab75a5e647a080ef1b7ee4156f2d1e518daccb75f36f61e3af35edab14");
+    ck_assert_int_eq(ev->inputs[0]->bytes, strlen(text));
+    rb_evidence_free(ev);
+}
+END_TEST
+
+START_TEST(jsonl_reports_bad_lines)
+{
+    static const struct {
+        const char *text, *message;
+    } cases[] = {
+        {"{\"ts\":1,\"type\":\"a\"}\n{oops}\n", "bus.jsonl:2: invalid JSON at column"},
+        {"{\"ts\":1,\"type\":\"a\"}\n\"text\"\n", "bus.jsonl:2: expected a JSON object per line"},
+        {"{\"type\":\"a\"}\n", "bus.jsonl:1: event has no 'ts' field"},
+        {"{\"ts\":1}\n", "bus.jsonl:1: event has no 'type' field"},
+        {"{\"ts\":1,\"type\":3}\n", "bus.jsonl:1: event 'type' is not a string"},
+        {"{\"ts\":\"soon\",\"type\":\"a\"}\n", "bus.jsonl:1: event 'ts' is neither"},
+        {"{\"ts\":1,\"type\":\"a\",\"seq\":1.5}\n", "bus.jsonl:1: event 'seq' is not an integer"},
+        {"{\"ts\":1,\"type\":\"a\",\"type\":\"b\"}\n", "bus.jsonl:1: invalid JSON"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rb_evidence *ev = rb_evidence_new();
+        rb_error err;
+        rb_error_clear(&err);
+        ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "bus.jsonl", cases[i].text, &plain_opts, &err),
+                         RB_EINPUT);
+        ck_assert_msg(strstr(err.message, cases[i].message), "case %zu: '%s' lacks '%s'", i, err.message,
+                      cases[i].message);
+        rb_evidence_free(ev);
+    }
+}
+END_TEST
+
+START_TEST(jsonl_lenient_keeps_going)
+{
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    rb_load_opts opts = plain_opts;
+    opts.lenient = true;
+    const char *text = "{\"ts\":1,\"type\":\"a\"}\nnot json\n{\"ts\":2}\n{\"ts\":3,\"type\":\"c\"}\n";
+    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "bus.jsonl", text, &opts, &err), RB_OK);
+    ck_assert_int_eq(ev->n_events, 2);
+    ck_assert_int_eq(ev->n_problems, 2);
+    ck_assert_int_eq(ev->problems[0].origin.line, 2);
+    ck_assert_ptr_nonnull(strstr(ev->problems[0].message, "invalid JSON"));
+    ck_assert_int_eq(ev->problems[1].origin.line, 3);
+    ck_assert_ptr_nonnull(strstr(ev->problems[1].message, "no 'type'"));
+    rb_evidence_free(ev);
+}
+END_TEST
+
+START_TEST(sources_map_fields)
+{
+    rb_source source = {"export", "**/export*.jsonl", unit_json("{\"ts\":\"created_at\",\"type\":\"stage\",\"key\":\"nonce\"}"),
+                        unit_json("{\"source\":\"beam.bus\"}")};
+    rb_load_opts opts = plain_opts;
+    opts.sources = &source;
+    opts.n_sources = 1;
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    const char *text = "{\"created_at\":\"2026-04-12T10:00:00Z\",\"stage\":\"requeued\",\"nonce\":\"n-1\"}\n"
+                       "{\"created_at\":1,\"stage\":\"x\",\"source\":\"other\"}\n";
+    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "in/export-1.jsonl", text, &opts, &err), RB_OK);
+    ck_assert_json_eq(ev->events[0].fields,
+                      "{\"created_at\":\"2026-04-12T10:00:00Z\",\"stage\":\"requeued\",\"nonce\":\"n-1\","
+                      "\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"requeued\",\"key\":\"n-1\",\"source\":\"beam.bus\"}");
+    ck_assert_json_eq(json_object_get(ev->events[1].fields, "source"), "\"other\"");
+    /* a file the glob does not name is not mapped, so its events lack ts */
+    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "in/bus.jsonl", text, &opts, &err), RB_EINPUT);
+    rb_evidence_free(ev);
+    json_decref(source.fields);
+    json_decref(source.set);
+}
+END_TEST
+
+START_TEST(events_sort_in_evidence_order)
+{
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    const char *a = "{\"ts\":\"2026-04-12T12:00:00+02:00\",\"type\":\"a1\"}\n"   /* 10:00Z */
+                    "{\"ts\":\"2026-04-12T09:00:00Z\",\"type\":\"a2\"}\n"
+                    "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a3\",\"seq\":5}\n"
+                    "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a4\",\"seq\":4}\n";
+    const char *b = "{\"ts\":1775988000000,\"type\":\"b1\"}\n"                  /* 10:00Z */
+                    "{\"ts\":\"2026-04-12T08:59:59.999Z\",\"type\":\"b2\"}\n";
+    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "a.jsonl", a, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "b.jsonl", b, &plain_opts, &err), RB_OK);
+    rb_evidence_sort(ev);
+    const char *expected[] = {"b2", "a2", "a1", "a4", "a3", "b1"};
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_str_eq(json_string_value(json_object_get(ev->events[i].fields, "type")), expected[i]);
+    char now[48];
+    rb_time_format(ev->newest_ts, now, sizeof now);
+    ck_assert_str_eq(now, "2026-04-12T10:00:00Z");
+    rb_evidence_free(ev);
+}
+END_TEST
+
+START_TEST(json_documents_keep_lines)
+{
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    const char *text = "{\n  \"bundle\": \"inc-1\",\n  \"artifacts\": [\n    {\"path\": \"a.json\"}\n  ]\n}\n";
+    ck_assert_int_eq(load_text(ev, &rb_loader_json, "m.json", text, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(ev->n_docs, 1);
+    ck_assert_int_eq(rb_linemap_get(ev->docs[0].lines, "bundle"), 2);
+    ck_assert_int_eq(rb_linemap_nearest(ev->docs[0].lines, "artifacts.0.path"), 4);
+    ck_assert_json_eq(ev->docs[0].meta, "{\"path\":\"m.json\",\"kind\":\"json\"}");
+    ck_assert_int_eq(load_text(ev, &rb_loader_json, "bad.json", "{\n\"a\": [1,\n}", &plain_opts, &err), RB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "bad.json:3:"));
+    rb_evidence_free(ev);
+}
+END_TEST
+
+START_TEST(yaml_documents_one_per_stream_document)
+{
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    const char *text = "a: 1\n---\nb:\n  c: [x, y]\n";
+    ck_assert_int_eq(load_text(ev, &rb_loader_yaml, "c.yaml", text, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(ev->n_docs, 2);
+    ck_assert_json_eq(ev->docs[1].value, "{\"b\":{\"c\":[\"x\",\"y\"]}}");
+    ck_assert_int_eq(rb_linemap_get(ev->docs[1].lines, "b.c"), 4);
+    ck_assert_int_eq(load_text(ev, &rb_loader_yaml, "bad.yaml", "a: [1\n", &plain_opts, &err), RB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "bad.yaml:"));
+    rb_evidence_free(ev);
+}
+END_TEST
+
+START_TEST(kinds_by_name_and_content)
+{
+    ck_assert_ptr_eq(rb_loader_for_name("a/b.JSONL"), &rb_loader_jsonl);
+    ck_assert_ptr_eq(rb_loader_for_name("b.ndjson"), &rb_loader_jsonl);
+    ck_assert_ptr_eq(rb_loader_for_name("b.json"), &rb_loader_json);
+    ck_assert_ptr_eq(rb_loader_for_name("b.yml"), &rb_loader_yaml);
+    ck_assert_ptr_null(rb_loader_for_name("b.txt"));
+    ck_assert_ptr_eq(rb_loader_find("yaml"), &rb_loader_yaml);
+    ck_assert_ptr_null(rb_loader_find("csv"));
+    const char *lines = "{\"ts\":1,\"type\":\"a\"}\n{\"ts\":2,\"type\":\"b\"}\n";
+    const char *doc = "{\n  \"a\": 1\n}\n";
+    ck_assert(rb_loader_jsonl.sniff((const unsigned char *)lines, strlen(lines)));
+    ck_assert(!rb_loader_jsonl.sniff((const unsigned char *)doc, strlen(doc)));
+    ck_assert(rb_loader_json.sniff((const unsigned char *)doc, strlen(doc)));
+}
+END_TEST
+
+START_TEST(directories_walk_in_name_order)
+{
+    char dir[] = "/tmp/rbaudit-loaders-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *paths[] = {rb_xasprintf("%s/b.jsonl", dir), rb_xasprintf("%s/a", dir),
+                     rb_xasprintf("%s/a/z.jsonl", dir), rb_xasprintf("%s/.hidden.jsonl", dir),
+                     rb_xasprintf("%s/notes.txt", dir)};
+    mkdir(paths[1], 0700);
+    for (size_t i = 0; i < 5; i++) {
+        if (i == 1)
+            continue;
+        FILE *f = fopen(paths[i], "w");
+        fputs("{\"ts\":1,\"type\":\"a\"}\n", f);
+        fclose(f);
+    }
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    ck_assert_int_eq(rb_load_input(ev, dir, NULL, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(ev->n_inputs, 2);
+    ck_assert_str_eq(ev->inputs[0]->path, paths[2]);
+    ck_assert_str_eq(ev->inputs[1]->path, paths[0]);
+    ck_assert_int_eq(rb_load_input(ev, paths[4], NULL, &plain_opts, &err), RB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot tell what kind"));
+    ck_assert_int_eq(rb_load_input(ev, paths[4], "jsonl", &plain_opts, &err), RB_OK);
+    rb_evidence_free(ev);
+    for (int i = 4; i >= 0; i--) {
+        remove(paths[i]);
+        free(paths[i]);
+    }
+    rmdir(dir);
+}
+END_TEST
+
+static Suite *loaders_suite(void)
+{
+    Suite *s = suite_create("loaders");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, jsonl_reads_events_with_lines);
+    tcase_add_test(tc, jsonl_reports_bad_lines);
+    tcase_add_test(tc, jsonl_lenient_keeps_going);
+    tcase_add_test(tc, sources_map_fields);
+    tcase_add_test(tc, events_sort_in_evidence_order);
+    tcase_add_test(tc, json_documents_keep_lines);
+    tcase_add_test(tc, yaml_documents_one_per_stream_document);
+    tcase_add_test(tc, kinds_by_name_and_content);
+    tcase_add_test(tc, directories_walk_in_name_order);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+RB_UNIT_MAIN(loaders_suite)
