@@ -183,7 +183,7 @@ rb_code rb_cli_parse(rb_cli *o, int argc, char **argv, rb_error *err)
     optind = 0; /* GNU: reinitialise, and do not let getopt print */
     opterr = 0;
     for (;;) {
-        int opt = getopt_long(argc, argv, "+:", options, NULL);
+        int opt = getopt_long(argc, argv, ":", options, NULL);
         if (opt == -1)
             break;
         if (opt == ':')

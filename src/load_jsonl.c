@@ -22,7 +22,7 @@ static bool is_blank(const char *s, size_t n)
 static json_t *parse_line(const char *line, size_t n, rb_buf *why)
 {
     json_error_t e;
-    json_t *v = json_loadb(line, n, JSON_REJECT_DUPLICATES, &e);
+    json_t *v = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
     if (!v) {
         rb_buf_printf(why, "invalid JSON at column %d: %s (expected one JSON object per line)",
                       e.column, e.text);

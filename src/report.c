@@ -70,7 +70,8 @@ rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *
     if (fd < 0) {
         rb_error_set(err, RB_EUSAGE, "--output %s: cannot write there: %s", path, strerror(errno));
         free(out->tmp);
-        out->tmp = NULL;
+        free(out->path);
+        memset(out, 0, sizeof *out);
         return RB_EUSAGE;
     }
     /* mkstemp makes the file private; a report gets the usual mode */
@@ -79,8 +80,10 @@ rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *
     fchmod(fd, 0666 & ~mask);
     out->file = fdopen(fd, "w");
     if (!out->file) {
+        rb_error_set(err, RB_EINTERNAL, "--output %s: %s", path, strerror(errno));
         close(fd);
-        return rb_error_set(err, RB_EINTERNAL, "--output %s: %s", path, strerror(errno));
+        rb_output_close(out);
+        return RB_EINTERNAL;
     }
     return RB_OK;
 }

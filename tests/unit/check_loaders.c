@@ -196,7 +196,7 @@ START_TEST(directories_walk_in_name_order)
         if (i == 1)
             continue;
         FILE *f = fopen(paths[i], "w");
-        fputs("{\"ts\":1,\"type\":\"a\"}\n", f);
+        fputs("{\"ts\":1,\"type\":\"a\"}\n{\"ts\":2,\"type\":\"b\"}\n", f);
         fclose(f);
     }
     rb_evidence *ev = rb_evidence_new();
@@ -205,9 +205,19 @@ START_TEST(directories_walk_in_name_order)
     ck_assert_int_eq(ev->n_inputs, 2);
     ck_assert_str_eq(ev->inputs[0]->path, paths[2]);
     ck_assert_str_eq(ev->inputs[1]->path, paths[0]);
-    ck_assert_int_eq(rb_load_input(ev, paths[4], NULL, &plain_opts, &err), RB_EINPUT);
+    /* Named explicitly, a file is recognised by its content when its name says nothing. */
+    ck_assert_int_eq(rb_load_input(ev, paths[4], NULL, &plain_opts, &err), RB_OK);
+    ck_assert_str_eq(ev->inputs[2]->kind, "jsonl");
+    char *prose = rb_xasprintf("%s/prose.txt", dir);
+    FILE *f = fopen(prose, "w");
+    fputs("just words\n", f);
+    fclose(f);
+    ck_assert_int_eq(rb_load_input(ev, prose, NULL, &plain_opts, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "cannot tell what kind"));
-    ck_assert_int_eq(rb_load_input(ev, paths[4], "jsonl", &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(rb_load_input(ev, prose, "jsonl", &plain_opts, &err), RB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "prose.txt:1: invalid JSON"));
+    remove(prose);
+    free(prose);
     rb_evidence_free(ev);
     for (int i = 4; i >= 0; i--) {
         remove(paths[i]);

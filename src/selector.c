@@ -1,0 +1,795 @@
+/*
+ * selector.c — compiles the Sigma-style selectors of SPEC §4 into a tree of
+ * AND/OR/NOT nodes and leaves, and evaluates it against events and
+ * documents with three-valued (Kleene) logic for correlation (selector.h).
+ *
+ * Everything that can be decided once is decided when compiling: field
+ * paths, modifiers, parameter substitution, regular expressions, times and
+ * durations of constant operands.  Evaluating a selector without
+ * correlation references therefore allocates nothing itself; only
+ * operands that name a bound event ("{first.nonce}") are resolved while
+ * evaluating.
+ */
+#include "selector.h"
+
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jsonpath.h"
+#include "template.h"
+#include "timeutil.h"
+#include "util.h"
+
+/* Correlation names one selector may use (each is a bit of a mask). */
+#define MAX_REFS 8
+
+/* The order matters: string matches first, then exists, then orderings. */
+typedef enum op_kind {
+    OP_EQ, OP_IN, OP_CONTAINS, OP_STARTSWITH, OP_ENDSWITH, OP_GLOB, OP_RE,
+    OP_EXISTS, OP_GT, OP_GTE, OP_LT, OP_LTE
+} op_kind;
+
+/* Indexed by op_kind. */
+static const char *const op_names[] = {
+    "eq", "in", "contains", "startswith", "endswith", "glob", "re",
+    "exists", "gt", "gte", "lt", "lte",
+};
+
+#define EXPECTED_MODIFIERS \
+    "in, contains, startswith, endswith, glob, re, exists, gt, gte, lt, lte, len, not, i"
+
+/* One value to compare with: a constant (with what can be precomputed), or
+ * a reference to a bound event resolved while evaluating. */
+typedef struct operand {
+    json_t *value;          /* constant value (owned); NULL when dynamic */
+    bool has_time, has_dur; /* value parses as an RFC 3339 time / a duration */
+    int64_t time_us, dur_us;
+    bool has_re;
+    regex_t re;
+    int ref;                /* whole-string correlation: index in sel->refnames, or -1 */
+    rb_jsonpath *ref_path;  /* ... and the path inside the bound value */
+    char *tpl;              /* embedded correlation references, rendered at eval */
+    unsigned refmask;       /* correlation names this operand needs bound */
+} operand;
+
+typedef struct leaf {
+    rb_jsonpath *field;
+    op_kind op;
+    bool negate, len, icase;
+    bool exists_want;
+    operand *items;         /* any of these */
+    size_t n;
+    unsigned refmask;
+} leaf;
+
+typedef enum node_kind { NODE_AND, NODE_OR, NODE_NOT, NODE_LEAF } node_kind;
+
+/* A zeroed node is a valid empty AND, so a tree can be freed half-built. */
+typedef struct node {
+    node_kind kind;
+    struct node *kids;
+    size_t n;
+    leaf leaf;
+} node;
+
+struct rb_selector {
+    node root;
+    char *refnames[MAX_REFS]; /* correlation names used, in first-use order */
+    size_t nrefs;
+    json_t *params;           /* copy for rendering embedded correlation templates */
+};
+
+/* ---- freeing ---- */
+
+static void operand_free(operand *o)
+{
+    json_decref(o->value);
+    if (o->has_re)
+        regfree(&o->re);
+    rb_jsonpath_free(o->ref_path);
+    free(o->tpl);
+}
+
+static void node_free(node *n)
+{
+    for (size_t i = 0; i < n->n; i++)
+        node_free(&n->kids[i]);
+    free(n->kids);
+    rb_jsonpath_free(n->leaf.field);
+    for (size_t i = 0; i < n->leaf.n; i++)
+        operand_free(&n->leaf.items[i]);
+    free(n->leaf.items);
+}
+
+void rb_selector_free(rb_selector *sel)
+{
+    if (!sel)
+        return;
+    node_free(&sel->root);
+    for (size_t i = 0; i < sel->nrefs; i++)
+        free(sel->refnames[i]);
+    json_decref(sel->params);
+    free(sel);
+}
+
+/* ---- compiling: context and errors ---- */
+
+typedef struct compiler {
+    const rb_sel_env *env;
+    rb_selector *sel;
+    rb_error *err;
+} compiler;
+
+/* Sets a rule error "FILE:LINE: message" with the line of path. */
+static rb_code __attribute__((format(printf, 3, 4))) fail(compiler *c, const char *path, const char *fmt, ...)
+{
+    char msg[1800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return rb_error_set(c->err, RB_ERULE, "%s:%ld: %s", c->env->file ? c->env->file : "selector",
+                        rb_linemap_nearest(c->env->lines, path), msg);
+}
+
+static bool is_string_op(op_kind op)
+{
+    return op < OP_EXISTS;
+}
+
+static bool is_order_op(op_kind op)
+{
+    return op > OP_EXISTS;
+}
+
+/* ---- compiling: the key "field|mod|mod" ---- */
+
+static bool lookup_operator(const char *name, op_kind *op)
+{
+    for (size_t i = 0; i < sizeof op_names / sizeof op_names[0]; i++)
+        if (strcmp(op_names[i], name) == 0) {
+            *op = (op_kind)i;
+            return true;
+        }
+    return false;
+}
+
+/* Reads one modifier; stage is how far along not, len, operator, i we are,
+ * which is what keeps the chain in its one meaningful order. */
+static rb_code read_modifier(compiler *c, const char *key, const char *path, const char *mod,
+                             leaf *l, int *stage)
+{
+    op_kind op;
+    if (strcmp(mod, "not") == 0) {
+        if (*stage > 0)
+            return fail(c, path, "'not' must come right after the field in '%s' (expected field|not|...)", key);
+        l->negate = true, *stage = 1;
+    } else if (strcmp(mod, "len") == 0) {
+        if (*stage > 1)
+            return fail(c, path, "'len' must come before the comparison in '%s' (expected field|len or field|len|gt and the like)", key);
+        l->len = true, *stage = 2;
+    } else if (lookup_operator(mod, &op)) {
+        if (*stage == 3)
+            return fail(c, path, "two comparisons '%s' and '%s' in '%s' (expected at most one of: in, contains, startswith, endswith, glob, re, exists, gt, gte, lt, lte)",
+                        op_names[l->op], mod, key);
+        if (*stage > 3)
+            return fail(c, path, "'i' must come last in '%s' (expected field|%s|i)", key, mod);
+        l->op = op, *stage = 3;
+    } else if (strcmp(mod, "i") == 0) {
+        if (*stage > 3)
+            return fail(c, path, "'i' given twice in '%s' (expected it once, last)", key);
+        l->icase = true, *stage = 4;
+    } else {
+        return fail(c, path, "unknown modifier '%s' in '%s' (expected one of: " EXPECTED_MODIFIERS ")",
+                    mod, key);
+    }
+    return RB_OK;
+}
+
+/* Rejects chains that parse but mean nothing. */
+static rb_code check_modifiers(compiler *c, const char *key, const char *path, const leaf *l)
+{
+    if (l->len && l->op != OP_EQ && l->op != OP_IN && !is_order_op(l->op))
+        return fail(c, path, "'len' cannot be combined with '%s' in '%s' (expected len alone or with in, gt, gte, lt, lte)",
+                    op_names[l->op], key);
+    if (l->icase && (l->len || !is_string_op(l->op)))
+        return fail(c, path, "'i' only applies to a string match in '%s' (expected it after contains, startswith, endswith, glob, re, in, eq or the bare field)",
+                    key);
+    return RB_OK;
+}
+
+static rb_code parse_key(compiler *c, const char *key, const char *path, leaf *l)
+{
+    const char *bar = strchr(key, '|');
+    size_t field_len = bar ? (size_t)(bar - key) : strlen(key);
+    if (field_len == 0)
+        return fail(c, path, "empty field name in '%s' (expected field|modifier)", key);
+    char *field = rb_xstrndup(key, field_len);
+    l->field = rb_jsonpath_compile(field);
+    free(field);
+    if (!l->field)
+        return fail(c, path, "invalid field path in '%s' (expected dotted names such as detail.code)", key);
+    l->op = OP_EQ;
+    int stage = 0;
+    while (bar) {
+        const char *next = strchr(bar + 1, '|');
+        char *mod = next ? rb_xstrndup(bar + 1, (size_t)(next - bar - 1)) : rb_xstrdup(bar + 1);
+        rb_code rc = read_modifier(c, key, path, mod, l, &stage);
+        free(mod);
+        if (rc)
+            return rc;
+        bar = next;
+    }
+    return check_modifiers(c, key, path, l);
+}
+
+/* ---- compiling: values and references ---- */
+
+/* The index of a correlation name in env->refs terms, registered in the
+ * selector; -1 when name is not a correlation reference. */
+static int correlation_index(compiler *c, const char *name)
+{
+    size_t len = strcspn(name, ".");
+    bool allowed = false;
+    for (const char *const *r = c->env->refs; r && *r && !allowed; r++)
+        allowed = strlen(*r) == len && strncmp(*r, name, len) == 0;
+    if (!allowed)
+        return -1;
+    rb_selector *sel = c->sel;
+    for (size_t i = 0; i < sel->nrefs; i++)
+        if (strlen(sel->refnames[i]) == len && strncmp(sel->refnames[i], name, len) == 0)
+            return (int)i;
+    if (sel->nrefs == MAX_REFS)
+        return -1;
+    sel->refnames[sel->nrefs] = rb_xstrndup(name, len);
+    return (int)sel->nrefs++;
+}
+
+/* A parameter's value, or NULL; ctx is the compiler (a template lookup). */
+static const json_t *param(void *ctx, const char *name)
+{
+    const compiler *c = ctx;
+    return c->env->params ? json_object_get(c->env->params, name) : NULL;
+}
+
+static rb_code unknown_ref(compiler *c, const char *path, const char *key, const char *name)
+{
+    rb_buf known = {0};
+    const char *pname;
+    json_t *pvalue;
+    if (c->env->params)
+        json_object_foreach((json_t *)c->env->params, pname, pvalue)
+            rb_buf_printf(&known, "%s{%s}", known.len ? ", " : "", pname);
+    for (const char *const *r = c->env->refs; r && *r; r++)
+        rb_buf_printf(&known, "%s{%s.FIELD}", known.len ? ", " : "", *r);
+    rb_code rc = fail(c, path, "unknown parameter '{%s}' in '%s' (expected %s%s)", name, key,
+                      known.len ? "one of: " : "no reference: this selector has no parameters",
+                      known.len ? known.data : "");
+    rb_buf_free(&known);
+    return rc;
+}
+
+/* Checks every reference of an embedded template and collects the
+ * correlation names it uses. */
+typedef struct ref_check {
+    compiler *c;
+    char *bad; /* copied: the name passed to check_ref does not outlive the walk */
+    unsigned mask;
+} ref_check;
+
+static bool check_ref(void *ctx, const char *name)
+{
+    ref_check *rc = ctx;
+    if (param(rc->c, name))
+        return true;
+    int i = correlation_index(rc->c, name);
+    if (i < 0) {
+        rc->bad = rb_xstrdup(name);
+        return false;
+    }
+    rc->mask |= 1u << i;
+    return true;
+}
+
+static operand *add_operand(leaf *l, size_t *cap)
+{
+    rb_grow((void **)&l->items, cap, l->n + 1, sizeof *l->items);
+    operand *o = &l->items[l->n++];
+    memset(o, 0, sizeof *o);
+    o->ref = -1;
+    return o;
+}
+
+/* A string with a reference to a bound event stays a template; one whose
+ * references are all parameters is rendered now, parameters being
+ * constants. */
+static rb_code add_template(compiler *c, const char *key, const char *path, const char *s,
+                            leaf *l, size_t *cap)
+{
+    ref_check check = {c, NULL, 0};
+    if (!rb_template_each_ref(s, check_ref, &check)) {
+        rb_code rc = unknown_ref(c, path, key, check.bad);
+        free(check.bad);
+        return rc;
+    }
+    operand *o = add_operand(l, cap);
+    if (!check.mask) {
+        char *text = rb_template_render(s, param, c);
+        o->value = json_string(text);
+        free(text);
+        return RB_OK;
+    }
+    o->tpl = rb_xstrdup(s);
+    o->refmask = check.mask;
+    if (!c->sel->params)
+        c->sel->params = c->env->params ? json_deep_copy(c->env->params) : json_object();
+    return RB_OK;
+}
+
+/* Adds the operand(s) for one value; a parameter holding a list adds its
+ * items, so that "{envs}" works wherever a list of values does.  *list is
+ * set when the value may be a list: such a parameter or a bound value. */
+static rb_code add_value(compiler *c, const char *key, const char *path, const json_t *v,
+                         leaf *l, size_t *cap, bool *list)
+{
+    const char *s = json_string_value(v);
+    char *name = s ? rb_template_single_ref(s) : NULL;
+    if (name) {
+        const json_t *p = param(c, name);
+        int i = p ? -1 : correlation_index(c, name);
+        rb_code rc = RB_OK;
+        *list |= (p && json_is_array(p)) || i >= 0;
+        if (p && json_is_array(p)) {
+            size_t j;
+            json_t *item;
+            json_array_foreach(p, j, item)
+                add_operand(l, cap)->value = json_deep_copy(item);
+        } else if (p) {
+            add_operand(l, cap)->value = json_deep_copy(p);
+        } else if (i >= 0) {
+            operand *o = add_operand(l, cap);
+            const char *rest = name + strcspn(name, ".");
+            o->ref = i;
+            o->refmask = 1u << i;
+            o->ref_path = rb_jsonpath_compile(*rest ? rest + 1 : "");
+        } else {
+            rc = unknown_ref(c, path, key, name);
+        }
+        free(name);
+        return rc;
+    }
+    if (s && rb_template_has_refs(s))
+        return add_template(c, key, path, s, l, cap);
+    add_operand(l, cap)->value = json_deep_copy(v);
+    return RB_OK;
+}
+
+/* Precomputes what comparing with a constant needs; false (with a
+ * message in msg) when a regular expression does not compile. */
+static bool operand_prepare(operand *o, const leaf *l, char *msg, size_t size)
+{
+    const char *s = json_string_value(o->value);
+    if (!s)
+        return true;
+    if (is_order_op(l->op)) {
+        o->has_time = rb_time_parse(s, &o->time_us);
+        o->has_dur = rb_duration_parse(s, &o->dur_us);
+    }
+    if (l->op == OP_RE) {
+        int rc = regcomp(&o->re, s, REG_EXTENDED | REG_NOSUB | (l->icase ? REG_ICASE : 0));
+        if (rc) {
+            regerror(rc, &o->re, msg, size);
+            return false;
+        }
+        o->has_re = true;
+    }
+    return true;
+}
+
+/* Type checks of constant operands, whose answer would otherwise be a
+ * selector that can never match. */
+static rb_code check_operand(compiler *c, const char *key, const char *path, const leaf *l,
+                             const operand *o)
+{
+    const json_t *v = o->value;
+    if (l->len && (!json_is_integer(v) || json_integer_value(v) < 0))
+        return fail(c, path, "'%s' needs a non-negative integer length (expected e.g. %s: 0)", key, key);
+    if (l->len)
+        return RB_OK;
+    if ((l->icase || l->op == OP_STARTSWITH || l->op == OP_ENDSWITH || l->op == OP_GLOB ||
+         l->op == OP_RE) && !json_is_string(v))
+        return fail(c, path, "'%s' needs string values (expected a quoted text)", key);
+    if (is_order_op(l->op) && !json_is_number(v) && !o->has_time && !o->has_dur)
+        return fail(c, path, "'%s' needs a number, an RFC 3339 time or a duration (expected e.g. 5, 2026-04-12T10:00:00Z or 2h)", key);
+    return RB_OK;
+}
+
+/* Prepares and checks the operands from index `from` on, which came from
+ * the value at path. */
+static rb_code compile_operands(compiler *c, const char *key, const char *path, leaf *l, size_t from)
+{
+    for (size_t i = from; i < l->n; i++) {
+        operand *o = &l->items[i];
+        l->refmask |= o->refmask;
+        if (!o->value)
+            continue;
+        char msg[256];
+        if (!operand_prepare(o, l, msg, sizeof msg))
+            return fail(c, path, "invalid regular expression '%s' in '%s': %s",
+                        json_string_value(o->value), key, msg);
+        rb_code rc = check_operand(c, key, path, l, o);
+        if (rc)
+            return rc;
+    }
+    return RB_OK;
+}
+
+/* Adds the operands of a value, or of each item of a list value. */
+static rb_code add_values(compiler *c, const char *key, const char *path, const json_t *v,
+                          leaf *l, bool *list)
+{
+    bool array = json_is_array(v);
+    size_t cap = 0, n = array ? json_array_size(v) : 1;
+    *list = array;
+    for (size_t i = 0; i < n; i++) {
+        char *ipath = array ? rb_jsonpath_child_index(path, i) : rb_xstrdup(path);
+        size_t from = l->n;
+        rb_code rc = add_value(c, key, ipath, array ? json_array_get(v, i) : v, l, &cap, list);
+        if (!rc)
+            rc = compile_operands(c, key, ipath, l, from);
+        free(ipath);
+        if (rc)
+            return rc;
+    }
+    return RB_OK;
+}
+
+/* exists takes one boolean; `not|exists: true` is folded into
+ * `exists: false` so that evaluating needs no special case. */
+static rb_code compile_exists(compiler *c, const char *key, const char *path, const json_t *v, leaf *l)
+{
+    const json_t *b = v;
+    const char *s = json_string_value(v);
+    char *name = s ? rb_template_single_ref(s) : NULL;
+    if (name) {
+        b = param(c, name);
+        free(name);
+    }
+    if (!json_is_boolean(b))
+        return fail(c, path, "'%s' needs true or false (expected %s: true)", key, key);
+    l->exists_want = json_is_true(b) != l->negate;
+    l->negate = false;
+    return RB_OK;
+}
+
+static rb_code compile_leaf(compiler *c, const char *key, const json_t *v, const char *path, node *n)
+{
+    n->kind = NODE_LEAF;
+    leaf *l = &n->leaf;
+    rb_code rc = parse_key(c, key, path, l);
+    if (rc)
+        return rc;
+    if (l->op == OP_EXISTS)
+        return compile_exists(c, key, path, v, l);
+    bool list;
+    rc = add_values(c, key, path, v, l, &list);
+    if (!rc && l->op == OP_IN && !list)
+        return fail(c, path, "'%s' needs a list of values (expected %s: [a, b])", key, key);
+    return rc;
+}
+
+/* ---- compiling: mappings and composition ---- */
+
+static rb_code compile_mapping(compiler *c, const json_t *spec, const char *path, node *n);
+
+static rb_code compile_list(compiler *c, const char *key, const json_t *v, const char *path, node *n)
+{
+    n->kind = strcmp(key, "all") == 0 ? NODE_AND : NODE_OR;
+    if (!json_is_array(v))
+        return fail(c, path, "'%s' needs a list of selectors (expected %s: [{field: value}, ...])", key, key);
+    n->kids = rb_xcalloc(json_array_size(v) + 1, sizeof *n->kids);
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item) {
+        char *ipath = rb_jsonpath_child_index(path, i);
+        rb_code rc = compile_mapping(c, item, ipath, &n->kids[n->n++]);
+        free(ipath);
+        if (rc)
+            return rc;
+    }
+    return RB_OK;
+}
+
+static rb_code compile_entry(compiler *c, const char *key, const json_t *v, const char *path, node *n)
+{
+    if (strcmp(key, "all") == 0 || strcmp(key, "any") == 0)
+        return compile_list(c, key, v, path, n);
+    if (strcmp(key, "not") == 0) {
+        n->kind = NODE_NOT;
+        n->kids = rb_xcalloc(1, sizeof *n->kids);
+        n->n = 1;
+        return compile_mapping(c, v, path, &n->kids[0]);
+    }
+    return compile_leaf(c, key, v, path, n);
+}
+
+static rb_code compile_mapping(compiler *c, const json_t *spec, const char *path, node *n)
+{
+    n->kind = NODE_AND;
+    if (!json_is_object(spec))
+        return fail(c, path, "a selector must be a mapping of field|modifier: value (expected e.g. {type: pruned})");
+    n->kids = rb_xcalloc(json_object_size(spec) + 1, sizeof *n->kids);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)spec, key, v) {
+        char *epath = rb_jsonpath_child_key(path, key);
+        rb_code rc = compile_entry(c, key, v, epath, &n->kids[n->n++]);
+        free(epath);
+        if (rc)
+            return rc;
+    }
+    return RB_OK;
+}
+
+rb_code rb_selector_compile(const json_t *spec, const char *path, const rb_sel_env *env,
+                            rb_selector **out, rb_error *err)
+{
+    *out = NULL;
+    compiler c = {env, rb_xcalloc(1, sizeof(rb_selector)), err};
+    rb_code rc = compile_mapping(&c, spec, path ? path : "", &c.sel->root);
+    if (rc) {
+        rb_selector_free(c.sel);
+        return rc;
+    }
+    *out = c.sel;
+    return RB_OK;
+}
+
+/* ---- evaluating: comparisons ---- */
+
+typedef struct eval_ctx {
+    const rb_selector *sel;
+    const json_t *bound[MAX_REFS];
+    unsigned bound_mask;
+} eval_ctx;
+
+/* Typed equality: numbers by value (1 equals 1.0), everything else by
+ * type and content. */
+static bool values_equal(const json_t *a, const json_t *b, bool icase)
+{
+    if (json_is_integer(a) && json_is_integer(b))
+        return json_integer_value(a) == json_integer_value(b);
+    if (json_is_number(a) && json_is_number(b))
+        return json_number_value(a) == json_number_value(b);
+    if (json_is_string(a) && json_is_string(b) && icase)
+        return strcasecmp(json_string_value(a), json_string_value(b)) == 0;
+    return json_equal((json_t *)a, (json_t *)b);
+}
+
+static int compare_ints(int64_t a, int64_t b)
+{
+    return (a > b) - (a < b);
+}
+
+/* Orders field value f against operand o; false when they are not two
+ * numbers, two times or two durations. */
+static bool order(const json_t *f, const operand *o, int *cmp)
+{
+    const json_t *v = o->value;
+    if (json_is_integer(f) && json_is_integer(v)) {
+        *cmp = compare_ints(json_integer_value(f), json_integer_value(v));
+        return true;
+    }
+    if (json_is_number(f) && json_is_number(v)) {
+        double a = json_number_value(f), b = json_number_value(v);
+        *cmp = (a > b) - (a < b);
+        return true;
+    }
+    const char *s = json_string_value(f);
+    int64_t us;
+    if (!s)
+        return false;
+    if (o->has_time && rb_time_parse(s, &us)) {
+        *cmp = compare_ints(us, o->time_us);
+        return true;
+    }
+    if (o->has_dur && rb_duration_parse(s, &us)) {
+        *cmp = compare_ints(us, o->dur_us);
+        return true;
+    }
+    return false;
+}
+
+static bool order_holds(op_kind op, int cmp)
+{
+    switch (op) {
+    case OP_GT: return cmp > 0;
+    case OP_GTE: return cmp >= 0;
+    case OP_LT: return cmp < 0;
+    case OP_LTE: return cmp <= 0;
+    default: return cmp == 0; /* equality and in, for len */
+    }
+}
+
+static bool has_prefix(const char *s, size_t n, const char *p, size_t pn, bool icase)
+{
+    return pn <= n && (icase ? strncasecmp(s, p, pn) : memcmp(s, p, pn)) == 0;
+}
+
+static bool contains(const json_t *f, const json_t *v, bool icase)
+{
+    if (json_is_array(f)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(f, i, item)
+            if (values_equal(item, v, icase))
+                return true;
+        return false;
+    }
+    if (!json_is_string(f) || !json_is_string(v))
+        return false;
+    const char *s = json_string_value(f), *p = json_string_value(v);
+    return (icase ? strcasestr(s, p) : strstr(s, p)) != NULL;
+}
+
+/* Whether field value f matches one operand under the leaf's operator. */
+static bool matches(const leaf *l, const json_t *f, const operand *o)
+{
+    const json_t *v = o->value;
+    const char *s = json_string_value(f), *p = json_string_value(v);
+    size_t n = json_string_length(f), pn = json_string_length(v);
+    int cmp;
+    switch (l->op) {
+    case OP_EQ:
+    case OP_IN: return values_equal(f, v, l->icase);
+    case OP_CONTAINS: return contains(f, v, l->icase);
+    case OP_STARTSWITH: return s && p && has_prefix(s, n, p, pn, l->icase);
+    case OP_ENDSWITH: return s && p && pn <= n && has_prefix(s + n - pn, pn, p, pn, l->icase);
+    case OP_GLOB: return s && p && fnmatch(p, s, l->icase ? FNM_CASEFOLD : 0) == 0;
+    case OP_RE: return s && o->has_re && regexec(&o->re, s, 0, NULL, 0) == 0;
+    default: return order(f, o, &cmp) && order_holds(l->op, cmp);
+    }
+}
+
+/* len compares a count: characters of a string, items of a list, members
+ * of an object. */
+static bool length_of(const json_t *f, json_int_t *len)
+{
+    if (json_is_string(f))
+        *len = (json_int_t)rb_utf8_length(json_string_value(f), json_string_length(f));
+    else if (json_is_array(f))
+        *len = (json_int_t)json_array_size(f);
+    else if (json_is_object(f))
+        *len = (json_int_t)json_object_size(f);
+    else
+        return false;
+    return true;
+}
+
+static bool matches_operand(const leaf *l, const json_t *f, const operand *o)
+{
+    json_int_t len;
+    if (!l->len)
+        return matches(l, f, o);
+    return length_of(f, &len) && json_is_integer(o->value) &&
+           order_holds(l->op, compare_ints(len, json_integer_value(o->value)));
+}
+
+/* ---- evaluating: correlation operands ---- */
+
+static const json_t *render_lookup(void *ctx, const char *name)
+{
+    const eval_ctx *e = ctx;
+    size_t len = strcspn(name, ".");
+    for (size_t i = 0; i < e->sel->nrefs; i++) {
+        const char *r = e->sel->refnames[i];
+        if (strlen(r) == len && strncmp(r, name, len) == 0)
+            return name[len] ? rb_jsonpath_get(e->bound[i], name + len + 1) : e->bound[i];
+    }
+    return json_object_get(e->sel->params, name);
+}
+
+/* Matches f against a value known only now: made into a temporary
+ * operand (a list means any of its items). */
+static bool matches_resolved(const leaf *l, const json_t *f, const json_t *v)
+{
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+            if (matches_resolved(l, f, item))
+                return true;
+        return false;
+    }
+    operand tmp = {.value = (json_t *)v, .ref = -1};
+    char msg[8];
+    bool ok = operand_prepare(&tmp, l, msg, sizeof msg) && matches_operand(l, f, &tmp);
+    if (tmp.has_re)
+        regfree(&tmp.re);
+    return ok;
+}
+
+static bool matches_dynamic(const leaf *l, const json_t *f, const operand *o, const eval_ctx *e)
+{
+    if (o->ref >= 0) {
+        const json_t *v = rb_jsonpath_lookup(o->ref_path, e->bound[o->ref]);
+        return v && matches_resolved(l, f, v);
+    }
+    char *text = rb_template_render(o->tpl, render_lookup, (void *)e);
+    json_t *v = json_string(text);
+    free(text);
+    bool ok = v && matches_resolved(l, f, v);
+    json_decref(v);
+    return ok;
+}
+
+/* ---- evaluating: the tree ---- */
+
+static rb_sel_result eval_leaf(const leaf *l, const json_t *value, const eval_ctx *e)
+{
+    if (l->refmask & ~e->bound_mask)
+        return RB_SEL_UNKNOWN;
+    const json_t *f = rb_jsonpath_lookup(l->field, value);
+    if (l->op == OP_EXISTS)
+        return (f != NULL) == l->exists_want ? RB_SEL_TRUE : RB_SEL_FALSE;
+    if (!f)
+        return l->negate ? RB_SEL_TRUE : RB_SEL_FALSE;
+    bool hit = false;
+    for (size_t i = 0; i < l->n && !hit; i++)
+        hit = l->items[i].value ? matches_operand(l, f, &l->items[i])
+                                : matches_dynamic(l, f, &l->items[i], e);
+    return hit != l->negate ? RB_SEL_TRUE : RB_SEL_FALSE;
+}
+
+static rb_sel_result eval_node(const node *n, const json_t *value, const eval_ctx *e)
+{
+    if (n->kind == NODE_LEAF)
+        return eval_leaf(&n->leaf, value, e);
+    if (n->kind == NODE_NOT) {
+        rb_sel_result r = eval_node(&n->kids[0], value, e);
+        return r == RB_SEL_UNKNOWN ? r : r == RB_SEL_TRUE ? RB_SEL_FALSE : RB_SEL_TRUE;
+    }
+    /* Kleene: the deciding value wins over unknown, unknown over the other. */
+    rb_sel_result decides = n->kind == NODE_AND ? RB_SEL_FALSE : RB_SEL_TRUE;
+    bool unknown = false;
+    for (size_t i = 0; i < n->n; i++) {
+        rb_sel_result r = eval_node(&n->kids[i], value, e);
+        if (r == decides)
+            return r;
+        unknown |= r == RB_SEL_UNKNOWN;
+    }
+    if (unknown)
+        return RB_SEL_UNKNOWN;
+    return decides == RB_SEL_FALSE ? RB_SEL_TRUE : RB_SEL_FALSE;
+}
+
+rb_sel_result rb_selector_eval(const rb_selector *sel, const json_t *value, const rb_bindings *b)
+{
+    eval_ctx e = {sel, {NULL}, 0};
+    for (size_t i = 0; i < sel->nrefs && b; i++)
+        for (size_t j = 0; j < b->n && j < 4; j++)
+            if (b->names[j] && b->values[j] && strcmp(b->names[j], sel->refnames[i]) == 0) {
+                e.bound[i] = b->values[j];
+                e.bound_mask |= 1u << i;
+                break;
+            }
+    return eval_node(&sel->root, value, &e);
+}
+
+bool rb_selector_match(const rb_selector *sel, const json_t *value)
+{
+    return rb_selector_eval(sel, value, NULL) == RB_SEL_TRUE;
+}
+
+bool rb_selector_refers(const rb_selector *sel, const char *name)
+{
+    for (size_t i = 0; i < sel->nrefs; i++)
+        if (strcmp(sel->refnames[i], name) == 0)
+            return true;
+    return false;
+}
