@@ -3,8 +3,8 @@
  *
  * jansson values carry no position, so parsers record one here, keyed by the
  * node's path (jsonpath.h spelling).  For a mapping member the line is the
- * line of its key; for a sequence item, of the item; for the root, of the
- * document's start.
+ * line of its key; for a sequence item, of the item; for the root (path
+ * ""), of the root node.
  */
 #ifndef RB_LINEMAP_H
 #define RB_LINEMAP_H

@@ -4,7 +4,6 @@
  */
 #include "loader.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,42 +103,39 @@ static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loa
     return rc;
 }
 
+/* A directory walk in progress. */
+typedef struct walk {
+    rb_evidence *ev;
+    const rb_load_opts *opts;
+    int depth;
+} walk;
+
+static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
+                              int depth, rb_error *err);
+
+/* In a walk only names that say their kind are read: a directory holds
+ * notes and scripts too. */
+static rb_code visit_entry(void *ctx, const char *path, const char *name, const struct stat *st,
+                           rb_error *err)
+{
+    (void)name;
+    walk *w = ctx;
+    if (S_ISDIR(st->st_mode))
+        return walk_directory(w->ev, path, w->opts, w->depth + 1, err);
+    const rb_loader *loader = rb_loader_for_name(path);
+    if (S_ISREG(st->st_mode) && loader)
+        return load_file(w->ev, path, loader, w->opts, err);
+    return RB_OK;
+}
+
 static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
                               int depth, rb_error *err)
 {
     if (depth > MAX_WALK_DEPTH)
         return rb_error_set(err, RB_EINPUT, "%s: directories nested more than %d deep (a link loop?)",
                             dir, MAX_WALK_DEPTH);
-    DIR *d = opendir(dir);
-    if (!d)
-        return rb_error_set(err, RB_EINPUT, "%s: cannot open directory: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        rb_grow((void **)&names, &cap, n + 1, sizeof *names);
-        names[n++] = rb_xstrdup(de->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, rb_strcmp_ptr);
-
-    rb_code rc = RB_OK;
-    for (size_t i = 0; i < n; i++) {
-        char *child = rb_xasprintf("%s%s%s", dir, rb_has_suffix(dir, "/") ? "" : "/", names[i]);
-        struct stat st;
-        if (rc == RB_OK && stat(child, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                rc = walk_directory(ev, child, opts, depth + 1, err);
-            else if (S_ISREG(st.st_mode) && rb_loader_for_name(child))
-                rc = load_file(ev, child, rb_loader_for_name(child), opts, err);
-        }
-        free(child);
-        free(names[i]);
-    }
-    free(names);
-    return rc;
+    walk w = {ev, opts, depth};
+    return rb_dir_each(dir, RB_EINPUT, visit_entry, &w, err);
 }
 
 rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind,

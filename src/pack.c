@@ -3,7 +3,6 @@
  */
 #include "pack.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -217,8 +216,10 @@ static rb_code load_file(rb_ruleset *rs, const char *file, rb_overrides *ov, rb_
     unsigned char *data;
     size_t len;
     rb_code rc = rb_read_file(file, MAX_RULE_FILE_BYTES, &data, &len, err);
+    if (rc == RB_EINPUT) /* an unreadable rule file is a rule error, not evidence */
+        err->code = RB_ERULE;
     if (rc)
-        return rc == RB_EINPUT ? (err->code = RB_ERULE) : rc;
+        return err->code;
     rb_yaml_doc *docs = NULL;
     size_t n = 0;
     rc = rb_yaml_load(file, data, len, NULL, &docs, &n, err);
@@ -240,40 +241,35 @@ static bool is_rule_file(const char *name)
     return rb_has_suffix(name, ".yaml") || rb_has_suffix(name, ".yml");
 }
 
+/* A walk of a rule directory in progress. */
+typedef struct rule_walk {
+    rb_ruleset *rs;
+    rb_overrides *ov;
+    int depth;
+} rule_walk;
+
+static rb_code load_directory(rb_ruleset *rs, const char *dir, rb_overrides *ov, int depth,
+                              rb_error *err);
+
+/* A pack's tests/ holds fixtures, not rules. */
+static rb_code visit_rule_entry(void *ctx, const char *path, const char *name,
+                                const struct stat *st, rb_error *err)
+{
+    rule_walk *w = ctx;
+    if (S_ISDIR(st->st_mode))
+        return strcmp(name, "tests") == 0 ? RB_OK : load_directory(w->rs, path, w->ov, w->depth + 1, err);
+    if (S_ISREG(st->st_mode) && is_rule_file(name))
+        return load_file(w->rs, path, w->ov, err);
+    return RB_OK;
+}
+
 static rb_code load_directory(rb_ruleset *rs, const char *dir, rb_overrides *ov, int depth,
                               rb_error *err)
 {
     if (depth > 16)
         return rb_error_set(err, RB_ERULE, "%s: rule directories nested too deep", dir);
-    DIR *d = opendir(dir);
-    if (!d)
-        return rb_error_set(err, RB_ERULE, "%s: cannot open rule directory: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.' || strcmp(de->d_name, "tests") == 0)
-            continue;
-        rb_grow((void **)&names, &cap, n + 1, sizeof *names);
-        names[n++] = rb_xstrdup(de->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, rb_strcmp_ptr);
-    rb_code rc = RB_OK;
-    for (size_t i = 0; i < n; i++) {
-        char *child = rb_xasprintf("%s%s%s", dir, rb_has_suffix(dir, "/") ? "" : "/", names[i]);
-        struct stat st;
-        if (!rc && stat(child, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                rc = load_directory(rs, child, ov, depth + 1, err);
-            else if (is_rule_file(names[i]))
-                rc = load_file(rs, child, ov, err);
-        }
-        free(child);
-        free(names[i]);
-    }
-    free(names);
-    return rc;
+    rule_walk w = {rs, ov, depth};
+    return rb_dir_each(dir, RB_ERULE, visit_rule_entry, &w, err);
 }
 
 rb_code rb_ruleset_load(rb_ruleset *rs, const char *path, rb_overrides *ov, rb_error *err)

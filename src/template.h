@@ -28,7 +28,8 @@ char *rb_template_render(const char *tpl, rb_template_lookup lookup, void *ctx);
 void rb_template_append_value(rb_buf *b, const json_t *v);
 
 /* Calls visit for each reference name in tpl, in order; stops and returns
- * false when visit returns false. */
+ * false when visit returns false.  The name is valid only during the call
+ * (names longer than 255 bytes are cut to that length). */
 typedef bool (*rb_template_visit)(void *ctx, const char *name);
 bool rb_template_each_ref(const char *tpl, rb_template_visit visit, void *ctx);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 void rb_out_of_memory(size_t n)
@@ -270,4 +271,33 @@ size_t rb_utf8_length(const char *s, size_t n)
 int rb_strcmp_ptr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx, rb_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return rb_error_set(err, code, "%s: cannot open directory: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        rb_grow((void **)&names, &cap, n + 1, sizeof *names);
+        names[n++] = rb_xstrdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, rb_strcmp_ptr);
+    rb_code rc = RB_OK;
+    for (size_t i = 0; i < n; i++) {
+        char *child = rb_xasprintf("%s%s%s", dir, rb_has_suffix(dir, "/") ? "" : "/", names[i]);
+        struct stat st;
+        if (rc == RB_OK && stat(child, &st) == 0)
+            rc = visit(ctx, child, names[i], &st, err);
+        free(child);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
 }

@@ -57,8 +57,24 @@ bool rb_has_suffix(const char *name, const char *suffix);
  * with no '/' is matched against the basename (as .gitignore does). */
 bool rb_path_glob(const char *pattern, const char *path);
 
-/* Number of UTF-8 code points in s (invalid bytes count as one each). */
+/* Number of UTF-8 code points in s, which must be valid UTF-8 (every
+ * jansson string is); continuation bytes are not counted. */
 size_t rb_utf8_length(const char *s, size_t n);
+
+/* Called by rb_dir_each for one entry: its path (dir/name), its name and
+ * what stat(2) says of it (links followed). */
+struct stat;
+typedef rb_code (*rb_dir_visit)(void *ctx, const char *path, const char *name,
+                                const struct stat *st, rb_error *err);
+
+/*
+ * Calls visit for each entry of dir whose name does not start with '.', in
+ * byte order of names, so that walks are deterministic; stops at the first
+ * code visit returns that is not RB_OK and returns it.  Entries that vanish
+ * or cannot be stat'ed are passed over.  When dir cannot be opened, sets an
+ * error of code `code` naming it.
+ */
+rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx, rb_error *err);
 
 /* Comparison for qsort of C strings. */
 int rb_strcmp_ptr(const void *a, const void *b);
