@@ -3,7 +3,12 @@
  */
 #include "check_kind.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "template.h"
+#include "timeutil.h"
+#include "util.h"
 
 static const rb_check_kind *const kinds[] = {
     &rb_check_match,
@@ -49,4 +54,96 @@ void rb_run_emit(rb_run *run, rb_finding *f)
 {
     rb_finding_seal(f);
     rb_findings_add(run->findings, f);
+}
+
+/* "a, b, c" of a NULL-terminated list. */
+static void join_names(rb_buf *b, const char *const *list)
+{
+    rb_buf_puts(b, "");
+    for (size_t i = 0; list && list[i]; i++)
+        rb_buf_printf(b, "%s%s", i ? ", " : "", list[i]);
+}
+
+rb_code rb_check_keys(const rb_check_src *src, const char *const *allowed,
+                      const char *const *required, rb_error *err)
+{
+    rb_buf names = {0};
+    join_names(&names, allowed);
+    rb_code rc = RB_OK;
+    if (!json_is_object(src->spec)) {
+        rc = rb_rule_error(&src->at, NULL, err, "the check must be a mapping (expected keys: %s)",
+                           names.data);
+        goto done;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)src->spec, key, v) {
+        if (!rb_str_in_list(key, allowed)) {
+            rc = rb_rule_error(&src->at, key, err, "unknown key '%s' in the check (expected one of: %s)",
+                               key, names.data);
+            goto done;
+        }
+    }
+    for (size_t i = 0; required && required[i]; i++)
+        if (!json_object_get(src->spec, required[i])) {
+            rc = rb_rule_error(&src->at, NULL, err, "the check has no '%s' (it needs: %s)", required[i],
+                               names.data);
+            goto done;
+        }
+done:
+    rb_buf_free(&names);
+    return rc;
+}
+
+rb_code rb_check_selector(const rb_rule *rule, const rb_check_src *src, const char *name,
+                          bool required, const char *const *refs, rb_selector **out,
+                          rb_error *err)
+{
+    *out = NULL;
+    const json_t *spec = json_object_get(src->spec, name);
+    if (!spec)
+        return required ? rb_rule_error(&src->at, NULL, err, "the check has no '%s' (expected a selector)",
+                                        name)
+                        : RB_OK;
+    char *path = rb_jsonpath_child_key(src->at.path, name);
+    rb_sel_env env = rb_rule_sel_env(rule, src->at.lines, refs);
+    rb_code rc = rb_selector_compile(spec, path, &env, out, err);
+    free(path);
+    return rc;
+}
+
+rb_code rb_check_duration(const rb_rule *rule, const rb_check_src *src, const char *name,
+                          bool *has, int64_t *us, rb_error *err)
+{
+    const json_t *v = json_object_get(src->spec, name);
+    *has = v != NULL;
+    *us = 0;
+    if (!v)
+        return RB_OK;
+    char *param = json_is_string(v) ? rb_template_single_ref(json_string_value(v)) : NULL;
+    if (param) {
+        v = json_object_get(rule->params, param);
+        if (!v) {
+            rb_rule_error(&src->at, name, err, "'%s' refers to an unknown parameter '{%s}'", name, param);
+            free(param);
+            return RB_ERULE;
+        }
+        free(param);
+    }
+    if (!json_is_string(v) || !rb_duration_parse(json_string_value(v), us) || *us < 0)
+        return rb_rule_error(&src->at, name, err,
+                             "'%s' is not a duration (expected e.g. 30s, 10m, 2h, 14d, or a {param} "
+                             "holding one)",
+                             name);
+    return RB_OK;
+}
+
+rb_code rb_check_field(const rb_check_src *src, const char *name, rb_jsonpath **out, rb_error *err)
+{
+    const json_t *v = json_object_get(src->spec, name);
+    *out = json_is_string(v) ? rb_jsonpath_compile(json_string_value(v)) : NULL;
+    if (!*out)
+        return rb_rule_error(&src->at, v ? name : NULL, err,
+                             "'%s' must be a dotted field name (e.g. seq, detail.count)", name);
+    return RB_OK;
 }

@@ -31,13 +31,21 @@ typedef struct rb_run {
 /* Seals (fingerprints) a finding and hands it to the run. */
 void rb_run_emit(rb_run *run, rb_finding *f);
 
+/* What a check kind compiles: its block, and the rule around it for
+ * rule-level keys (`group:`). */
+typedef struct rb_check_src {
+    const json_t *spec;      /* the check's block (any JSON value) */
+    rb_rule_src at;          /* where the block is */
+    const json_t *rule_spec; /* the whole rule mapping */
+    rb_rule_src rule_at;     /* where the rule is */
+} rb_check_src;
+
 struct rb_check_kind {
     const char *name;               /* the rule key that selects this kind */
     const char *const *rule_keys;   /* further rule-level keys it accepts, or NULL */
-    /* Compiles the check's block (at `path` in the rule file) into
-     * rule->check_data.  RB_ERULE with "FILE:LINE: ..." on error. */
-    rb_code (*compile)(rb_rule *rule, const json_t *spec, const rb_linemap *lines,
-                       const char *path, rb_error *err);
+    /* Compiles the check into rule->check_data (the rule's common keys are
+     * read already).  RB_ERULE with "FILE:LINE: ..." on error. */
+    rb_code (*compile)(rb_rule *rule, const rb_check_src *src, rb_error *err);
     void (*free_data)(void *check_data);
     /* Per-run state; NULL callbacks mean "nothing to do". */
     void *(*start)(const rb_rule *rule);
@@ -46,6 +54,30 @@ struct rb_check_kind {
     void (*finish)(void *state, const rb_rule *rule, rb_run *run);
     void (*stop)(void *state);
 };
+
+/* Helpers for compile functions; each sets RB_ERULE naming the line. */
+
+/* The block must be a mapping whose keys are all in `allowed` (NULL-
+ * terminated); `required` ones (may be NULL) must be present. */
+rb_code rb_check_keys(const rb_check_src *src, const char *const *allowed,
+                      const char *const *required, rb_error *err);
+
+/* Compiles the selector at member `name` of the block into *out (NULL when
+ * absent and not required).  refs: correlation names it may use (may be
+ * NULL). */
+rb_code rb_check_selector(const rb_rule *rule, const rb_check_src *src, const char *name,
+                          bool required, const char *const *refs, rb_selector **out,
+                          rb_error *err);
+
+/* Reads the duration at member `name` ("30s", "2h", or "{param}" naming a
+ * parameter that holds one); *has tells whether it was given.  Negative or
+ * unparsable durations are errors. */
+rb_code rb_check_duration(const rb_rule *rule, const rb_check_src *src, const char *name,
+                          bool *has, int64_t *us, rb_error *err);
+
+/* Reads the dotted field name at member `name` into *out (owned by the
+ * caller: rb_jsonpath_free); required. */
+rb_code rb_check_field(const rb_check_src *src, const char *name, rb_jsonpath **out, rb_error *err);
 
 /* The kind named `name`, or NULL. */
 const rb_check_kind *rb_check_kind_find(const char *name);

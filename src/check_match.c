@@ -4,11 +4,10 @@
  */
 #include "check_kind.h"
 
-static rb_code match_compile(rb_rule *rule, const json_t *spec, const rb_linemap *lines,
-                             const char *path, rb_error *err)
+static rb_code match_compile(rb_rule *rule, const rb_check_src *src, rb_error *err)
 {
-    rb_sel_env env = rb_rule_sel_env(rule, lines, NULL);
-    return rb_selector_compile(spec, path, &env, (rb_selector **)&rule->check_data, err);
+    rb_sel_env env = rb_rule_sel_env(rule, src->at.lines, NULL);
+    return rb_selector_compile(src->spec, src->at.path, &env, (rb_selector **)&rule->check_data, err);
 }
 
 static void match_free(void *data)

@@ -42,19 +42,7 @@ bool rb_severity_parse(const char *name, rb_severity *sev)
     return false;
 }
 
-/* Compile-time state of one rule: where it is, for messages. */
-typedef struct rule_src {
-    const char *file;
-    const rb_linemap *lines;
-    const char *path; /* the rule's path in the file */
-} rule_src;
-
-/* RB_ERULE "FILE:LINE: message", LINE being that of the rule's member `key`
- * (or the rule itself when key is NULL or absent). */
-static rb_code rule_error(const rule_src *src, const char *key, rb_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static rb_code rule_error(const rule_src *src, const char *key, rb_error *err, const char *fmt, ...)
+rb_code rb_rule_error(const rb_rule_src *src, const char *key, rb_error *err, const char *fmt, ...)
 {
     char *path = key ? rb_jsonpath_child_key(src->path, key) : rb_xstrdup(src->path);
     long line = rb_linemap_nearest(src->lines, path);
@@ -67,27 +55,19 @@ static rb_code rule_error(const rule_src *src, const char *key, rb_error *err, c
     return rb_error_set(err, RB_ERULE, "%s:%ld: %s", src->file, line, text);
 }
 
-static bool in_list(const char *name, const char *const *list)
-{
-    for (; list && *list; list++)
-        if (strcmp(name, *list) == 0)
-            return true;
-    return false;
-}
-
-static rb_code check_keys(const json_t *spec, const rule_src *src, const rb_check_kind *kind,
+static rb_code check_keys(const json_t *spec, const rb_rule_src *src, const rb_check_kind *kind,
                           rb_error *err)
 {
     const char *name;
     json_t *v;
     json_object_foreach((json_t *)spec, name, v) {
-        if (in_list(name, common_keys) || strcmp(name, kind->name) == 0 ||
-            in_list(name, kind->rule_keys))
+        if (rb_str_in_list(name, common_keys) || strcmp(name, kind->name) == 0 ||
+            rb_str_in_list(name, kind->rule_keys))
             continue;
         if (rb_check_kind_find(name))
-            return rule_error(src, name, err, "a rule has exactly one check, but this one has '%s' and '%s'",
+            return rb_rule_error(src, name, err, "a rule has exactly one check, but this one has '%s' and '%s'",
                               kind->name, name);
-        return rule_error(src, name, err,
+        return rb_rule_error(src, name, err,
                           "unknown key '%s' in a rule (expected one of: id, title, severity, runbook, "
                           "message, remediation, tags, params, events, documents, key, or a check: %s)",
                           name, rb_check_kind_names());
@@ -96,17 +76,17 @@ static rb_code check_keys(const json_t *spec, const rule_src *src, const rb_chec
 }
 
 /* Reads an optional string member into *out (a copy). */
-static rb_code get_string(const json_t *spec, const char *key, bool required, const rule_src *src,
+static rb_code get_string(const json_t *spec, const char *key, bool required, const rb_rule_src *src,
                           char **out, rb_error *err)
 {
     json_t *v = json_object_get(spec, key);
     if (!v) {
         if (required)
-            return rule_error(src, NULL, err, "rule has no '%s' (expected a string)", key);
+            return rb_rule_error(src, NULL, err, "rule has no '%s' (expected a string)", key);
         return RB_OK;
     }
     if (!json_is_string(v) || json_string_length(v) == 0)
-        return rule_error(src, key, err, "'%s' must be a non-empty string", key);
+        return rb_rule_error(src, key, err, "'%s' must be a non-empty string", key);
     *out = rb_xstrdup(json_string_value(v));
     return RB_OK;
 }
@@ -121,13 +101,13 @@ static bool valid_id(const char *id)
     return ok;
 }
 
-static rb_code read_header(rb_rule *rule, const json_t *spec, const rule_src *src, rb_error *err)
+static rb_code read_header(rb_rule *rule, const json_t *spec, const rb_rule_src *src, rb_error *err)
 {
     rb_code rc;
     if ((rc = get_string(spec, "id", true, src, &rule->id, err)))
         return rc;
     if (!valid_id(rule->id))
-        return rule_error(src, "id", err, "rule id '%s' is not of the form PACK-AREA-NNN (capitals, "
+        return rb_rule_error(src, "id", err, "rule id '%s' is not of the form PACK-AREA-NNN (capitals, "
                           "digits and dashes, e.g. BEAM-DL-002)", rule->id);
     char *severity = NULL;
     if ((rc = get_string(spec, "title", true, src, &rule->title, err)) ||
@@ -136,7 +116,7 @@ static rb_code read_header(rb_rule *rule, const json_t *spec, const rule_src *sr
     bool known = rb_severity_parse(severity, &rule->severity);
     free(severity);
     if (!known)
-        return rule_error(src, "severity", err, "unknown severity (expected error, warning or note)");
+        return rb_rule_error(src, "severity", err, "unknown severity (expected error, warning or note)");
     if ((rc = get_string(spec, "runbook", false, src, &rule->runbook, err)) ||
         (rc = get_string(spec, "message", false, src, &rule->message, err)) ||
         (rc = get_string(spec, "remediation", false, src, &rule->remediation, err)))
@@ -148,20 +128,20 @@ static rb_code read_header(rb_rule *rule, const json_t *spec, const rule_src *sr
     size_t i;
     json_t *tag;
     if (tags && !json_is_array(tags))
-        return rule_error(src, "tags", err, "'tags' must be a list of strings");
+        return rb_rule_error(src, "tags", err, "'tags' must be a list of strings");
     json_array_foreach(tags, i, tag)
         if (!json_is_string(tag))
-            return rule_error(src, "tags", err, "'tags' must be a list of strings");
+            return rb_rule_error(src, "tags", err, "'tags' must be a list of strings");
     rule->tags = tags ? json_incref(tags) : json_array();
     return RB_OK;
 }
 
-static rb_code read_params(rb_rule *rule, const json_t *spec, const rule_src *src,
+static rb_code read_params(rb_rule *rule, const json_t *spec, const rb_rule_src *src,
                            rb_overrides *ov, rb_error *err)
 {
     json_t *params = json_object_get(spec, "params");
     if (params && !json_is_object(params))
-        return rule_error(src, "params", err, "'params' must be a mapping of names to default values");
+        return rb_rule_error(src, "params", err, "'params' must be a mapping of names to default values");
     rule->params = params ? json_deep_copy(params) : json_object();
     for (size_t i = 0; ov && i < ov->n; i++) {
         rb_param_override *o = &ov->items[i];
@@ -177,12 +157,12 @@ static rb_code read_params(rb_rule *rule, const json_t *spec, const rule_src *sr
     return RB_OK;
 }
 
-static rb_code read_selection(rb_rule *rule, const json_t *spec, const rule_src *src, rb_error *err)
+static rb_code read_selection(rb_rule *rule, const json_t *spec, const rb_rule_src *src, rb_error *err)
 {
     json_t *events = json_object_get(spec, "events");
     json_t *documents = json_object_get(spec, "documents");
     if (events && documents)
-        return rule_error(src, "documents", err, "a rule reads either 'events' or 'documents', not both");
+        return rb_rule_error(src, "documents", err, "a rule reads either 'events' or 'documents', not both");
     rule->reads_documents = documents != NULL;
     const char *which = documents ? "documents" : "events";
     json_t *sel = documents ? documents : events;
@@ -197,10 +177,10 @@ static rb_code read_selection(rb_rule *rule, const json_t *spec, const rule_src 
     json_t *key = json_object_get(spec, "key");
     const char *key_text = "key";
     if (key && (!json_is_string(key) || !(key_text = json_string_value(key))[0]))
-        return rule_error(src, "key", err, "'key' must be a dotted field name (e.g. nonce, detail.app_id)");
+        return rb_rule_error(src, "key", err, "'key' must be a dotted field name (e.g. nonce, detail.app_id)");
     rule->key = rb_jsonpath_compile(key_text);
     if (!rule->key)
-        return rule_error(src, "key", err, "'key' is not a valid dotted field name");
+        return rb_rule_error(src, "key", err, "'key' is not a valid dotted field name");
     return RB_OK;
 }
 
@@ -208,15 +188,15 @@ rb_code rb_rule_compile(const json_t *spec, const char *file, const rb_linemap *
                         const char *path, const char *pack, rb_overrides *ov, rb_rule **out,
                         rb_error *err)
 {
-    rule_src src = {file, lines, path};
+    rb_rule_src src = {file, lines, path};
     *out = NULL;
     if (!json_is_object(spec))
-        return rule_error(&src, NULL, err, "a rule must be a mapping (expected keys id, title, "
+        return rb_rule_error(&src, NULL, err, "a rule must be a mapping (expected keys id, title, "
                           "severity, ... and one check)");
     int n_kinds = 0;
     const rb_check_kind *kind = rb_check_kind_of(spec, &n_kinds);
     if (!kind)
-        return rule_error(&src, NULL, err, "rule has no check (expected one of: %s)",
+        return rb_rule_error(&src, NULL, err, "rule has no check (expected one of: %s)",
                           rb_check_kind_names());
 
     rb_rule *rule = rb_xcalloc(1, sizeof *rule);
@@ -233,7 +213,8 @@ rb_code rb_rule_compile(const json_t *spec, const char *file, const rb_linemap *
     if (!rc) {
         rule->check = kind;
         char *check_path = rb_jsonpath_child_key(path, kind->name);
-        rc = kind->compile(rule, json_object_get(spec, kind->name), lines, check_path, err);
+        rb_check_src cs = {json_object_get(spec, kind->name), {file, lines, check_path}, spec, src};
+        rc = kind->compile(rule, &cs, err);
         free(check_path);
     }
     if (rc) {

@@ -68,6 +68,19 @@ rb_code rb_overrides_add(rb_overrides *ov, const char *arg, rb_error *err);
 rb_code rb_overrides_check_used(const rb_overrides *ov, rb_error *err);
 void rb_overrides_free(rb_overrides *ov);
 
+/* Where a part of a rule file is (the rule, or its check block), so that
+ * messages name its line. */
+typedef struct rb_rule_src {
+    const char *file;
+    const rb_linemap *lines;  /* may be NULL */
+    const char *path;         /* the part's path in the file (jsonpath.h) */
+} rb_rule_src;
+
+/* Sets and returns RB_ERULE "FILE:LINE: message", LINE being that of the
+ * part's member `key` (or of the part itself when key is NULL or absent). */
+rb_code rb_rule_error(const rb_rule_src *src, const char *key, rb_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /*
  * Compiles the rule at `path` (jsonpath spelling) of a parsed rule file.
  * ov may be NULL.  Errors are RB_ERULE "FILE:LINE: ..." naming the line of

@@ -301,3 +301,11 @@ rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx
     free(names);
     return rc;
 }
+
+bool rb_str_in_list(const char *s, const char *const *list)
+{
+    for (; list && *list; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}

@@ -76,6 +76,9 @@ typedef rb_code (*rb_dir_visit)(void *ctx, const char *path, const char *name,
  */
 rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx, rb_error *err);
 
+/* Whether s is one of the strings of a NULL-terminated list (list may be NULL). */
+bool rb_str_in_list(const char *s, const char *const *list);
+
 /* Comparison for qsort of C strings. */
 int rb_strcmp_ptr(const void *a, const void *b);
 
