@@ -7,6 +7,11 @@
  * each document its `documents:` selects; then `finish` once.  Checks keep
  * per-run state (start/stop) only for what is still open, and report
  * through rb_run_emit.
+ *
+ * Events stream: an event and its fields are valid only during the `event`
+ * call.  A check that needs one later keeps a copy of the rb_event with its
+ * own reference to the fields (json_incref; the origin's input outlives the
+ * run) and drops it as soon as the event can no longer matter.
  */
 #ifndef RB_CHECK_KIND_H
 #define RB_CHECK_KIND_H
@@ -23,8 +28,11 @@
 /* What a check sees of the run. */
 typedef struct rb_run {
     rb_findings *findings; /* where rb_run_emit puts findings */
-    bool has_end;
-    int64_t end;           /* the end of the evidence: --now or the newest ts */
+    bool has_now;          /* --now given: known from the start */
+    int64_t now;
+    bool has_end;          /* the end of the evidence: --now, else the newest
+                              ts of all inputs; known only in `finish` */
+    int64_t end;
     size_t pending;        /* `after` deadlines beyond the end (summary) */
 } rb_run;
 

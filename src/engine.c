@@ -60,7 +60,8 @@ static void feed_documents(rule_run *runs, size_t n, const rb_evidence *ev, rb_r
 rb_code rb_engine_run(const rb_ruleset *rs, const rb_evidence *ev, const rb_engine_opts *opts,
                       rb_findings *out, rb_engine_result *result, rb_error *err)
 {
-    rb_run run = {out, opts->has_now || ev->has_newest, opts->has_now ? opts->now : ev->newest_ts, 0};
+    rb_run run = {out, opts->has_now, opts->now, opts->has_now || ev->has_newest,
+                  opts->has_now ? opts->now : ev->newest_ts, 0};
     rule_run *runs = rb_xcalloc(rs->n ? rs->n : 1, sizeof *runs);
     for (size_t r = 0; r < rs->n; r++) {
         runs[r].rule = rs->rules[r];
