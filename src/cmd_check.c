@@ -70,7 +70,6 @@ static rb_code load_evidence(const rb_cli *o, const rb_ruleset *rs, rb_evidence 
         if (rc)
             return rc;
     }
-    rb_evidence_sort(ev);
     return RB_OK;
 }
 

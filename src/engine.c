@@ -1,14 +1,21 @@
 /*
  * engine.c — one streaming pass of all rules over the evidence (engine.h).
+ *
+ * Events come from the event cursor in evidence order and go to every rule
+ * whose `events:` selects them, then documents go to the rules that read
+ * documents, then every check finishes.  When an input turns out not to be
+ * in evidence order, that input is buffered and the pass starts again from
+ * nothing, so findings never depend on how inputs were ordered on disk.
  */
 #include "engine.h"
 
 #include <stdlib.h>
 
 #include "check_kind.h"
+#include "event_cursor.h"
 #include "util.h"
 
-/* Per-rule state of one run. */
+/* Per-rule state of one pass. */
 typedef struct rule_run {
     const rb_rule *rule;
     void *state;
@@ -27,19 +34,31 @@ static void report_problems(const rb_evidence *ev, rb_run *run)
     }
 }
 
-static void feed_events(rule_run *runs, size_t n, const rb_evidence *ev, rb_run *run)
+static void dispatch_event(rule_run *runs, size_t n, const rb_event *event, rb_run *run)
 {
-    for (size_t e = 0; e < ev->n_events; e++) {
-        const rb_event *event = &ev->events[e];
-        for (size_t r = 0; r < n; r++) {
-            const rb_rule *rule = runs[r].rule;
-            if (rule->reads_documents || !rule->check->event)
-                continue;
-            if (rule->select && !rb_selector_match(rule->select, event->fields))
-                continue;
-            rule->check->event(runs[r].state, rule, event, run);
-        }
+    for (size_t r = 0; r < n; r++) {
+        const rb_rule *rule = runs[r].rule;
+        if (rule->reads_documents || !rule->check->event)
+            continue;
+        if (rule->select && !rb_selector_match(rule->select, event->fields))
+            continue;
+        rule->check->event(runs[r].state, rule, event, run);
     }
+}
+
+/* Streams every event through the rules; *unsorted names an input found
+ * out of order (the pass is then void). */
+static rb_code feed_events(rule_run *runs, size_t n, rb_evidence *ev, rb_run *run,
+                           rb_input **unsorted, rb_error *err)
+{
+    rb_event_cursor *cursor;
+    rb_code rc = rb_event_cursor_open(ev, &cursor, err);
+    const rb_event *event;
+    while (!rc && !(rc = rb_event_cursor_next(cursor, &event, err)) && event)
+        dispatch_event(runs, n, event, run);
+    *unsorted = rb_event_cursor_unsorted(cursor);
+    rb_event_cursor_free(cursor);
+    return rc;
 }
 
 static void feed_documents(rule_run *runs, size_t n, const rb_evidence *ev, rb_run *run)
@@ -57,30 +76,66 @@ static void feed_documents(rule_run *runs, size_t n, const rb_evidence *ev, rb_r
     }
 }
 
-rb_code rb_engine_run(const rb_ruleset *rs, const rb_evidence *ev, const rb_engine_opts *opts,
-                      rb_findings *out, rb_engine_result *result, rb_error *err)
+static void finish_rules(rule_run *runs, size_t n, rb_run *run)
 {
-    rb_run run = {out, opts->has_now, opts->now, opts->has_now || ev->has_newest,
-                  opts->has_now ? opts->now : ev->newest_ts, 0};
+    for (size_t r = 0; r < n; r++) {
+        const rb_check_kind *check = runs[r].rule->check;
+        if (check->finish)
+            check->finish(runs[r].state, runs[r].rule, run);
+    }
+}
+
+/* One pass; findings go to run->findings.  *unsorted as for feed_events. */
+static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, rb_run *run, rb_input **unsorted,
+                        rb_error *err)
+{
     rule_run *runs = rb_xcalloc(rs->n ? rs->n : 1, sizeof *runs);
     for (size_t r = 0; r < rs->n; r++) {
         runs[r].rule = rs->rules[r];
         runs[r].state = rs->rules[r]->check->start ? rs->rules[r]->check->start(rs->rules[r]) : NULL;
     }
-    report_problems(ev, &run);
-    feed_events(runs, rs->n, ev, &run);
-    feed_documents(runs, rs->n, ev, &run);
-    for (size_t r = 0; r < rs->n; r++) {
-        const rb_check_kind *check = runs[r].rule->check;
-        if (check->finish)
-            check->finish(runs[r].state, runs[r].rule, &run);
-        if (check->stop)
-            check->stop(runs[r].state);
+    rb_code rc = feed_events(runs, rs->n, ev, run, unsorted, err);
+    if (!rc && !*unsorted) {
+        run->has_end = run->has_now || ev->has_newest;
+        run->end = run->has_now ? run->now : ev->newest_ts;
+        feed_documents(runs, rs->n, ev, run);
+        finish_rules(runs, rs->n, run);
+        report_problems(ev, run);
     }
+    for (size_t r = 0; r < rs->n; r++)
+        if (runs[r].rule->check->stop)
+            runs[r].rule->check->stop(runs[r].state);
     free(runs);
-    rb_findings_sort(out);
-    result->has_end = run.has_end;
-    result->end = run.end;
-    result->pending = run.pending;
-    return RB_OK;
+    return rc;
+}
+
+rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
+                      rb_findings *out, rb_engine_result *result, rb_error *err)
+{
+    size_t problems_before = ev->n_problems;
+    for (;;) {
+        rb_findings found = {0};
+        rb_run run = {&found, opts->has_now, opts->now, false, 0, 0};
+        rb_input *unsorted = NULL;
+        rb_code rc = run_pass(rs, ev, &run, &unsorted, err);
+        if (!rc && unsorted) {
+            rb_findings_clear(&found);
+            rb_evidence_truncate_problems(ev, problems_before);
+            rc = rb_evidence_buffer_input(ev, unsorted, err);
+            if (!rc)
+                continue;
+        }
+        if (rc) {
+            rb_findings_clear(&found);
+            return rc;
+        }
+        for (size_t i = 0; i < found.n; i++)
+            rb_findings_add(out, found.items[i]);
+        free(found.items);
+        rb_findings_sort(out);
+        result->has_end = run.has_end;
+        result->end = run.end;
+        result->pending = run.pending;
+        return RB_OK;
+    }
 }

@@ -1,6 +1,6 @@
 /*
- * engine.h — evaluating a ruleset over evidence: one pass over the events
- * in evidence order with every rule at once, then the documents.
+ * engine.h — evaluating a ruleset over evidence: one streaming pass over
+ * the events in evidence order with every rule at once, then the documents.
  */
 #ifndef RB_ENGINE_H
 #define RB_ENGINE_H
@@ -25,11 +25,13 @@ typedef struct rb_engine_result {
 } rb_engine_result;
 
 /*
- * Runs every rule of rs over ev, whose events must be in evidence order
- * (rb_evidence_sort), and appends the findings to out (sorted, sealed).
- * Evidence problems of --lenient mode become RBA-INPUT findings.
+ * Runs every rule of rs over ev in one pass, streaming the events of its
+ * inputs in evidence order, and appends the findings to out (sorted,
+ * sealed).  Invalid events are RB_EINPUT errors naming input and line, or
+ * with --lenient RBA-INPUT findings.  ev's pass counts (n_events,
+ * newest_ts) and the hashes of streamed inputs are set afterwards.
  */
-rb_code rb_engine_run(const rb_ruleset *rs, const rb_evidence *ev, const rb_engine_opts *opts,
+rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
                       rb_findings *out, rb_engine_result *result, rb_error *err);
 
 #endif

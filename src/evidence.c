@@ -18,8 +18,8 @@ void rb_evidence_free(rb_evidence *ev)
 {
     if (!ev)
         return;
-    for (size_t i = 0; i < ev->n_events; i++)
-        json_decref(ev->events[i].fields);
+    for (size_t i = 0; i < ev->n_buffered; i++)
+        json_decref(ev->buffered[i].fields);
     for (size_t i = 0; i < ev->n_docs; i++) {
         json_decref(ev->docs[i].value);
         json_decref(ev->docs[i].meta);
@@ -28,26 +28,45 @@ void rb_evidence_free(rb_evidence *ev)
     for (size_t i = 0; i < ev->n_problems; i++)
         free(ev->problems[i].message);
     for (size_t i = 0; i < ev->n_inputs; i++) {
-        free(ev->inputs[i]->path);
-        free(ev->inputs[i]);
+        rb_input *in = ev->inputs[i];
+        if (in->reader)
+            in->reader->free(in->reader_state);
+        free(in->path);
+        free(in);
     }
     free(ev->inputs);
-    free(ev->events);
+    free(ev->buffered);
     free(ev->docs);
     free(ev->problems);
     free(ev);
 }
 
-rb_input *rb_evidence_add_input(rb_evidence *ev, const char *path, const char *kind,
-                                const unsigned char *data, size_t len)
+static rb_input *add_input(rb_evidence *ev, const char *path, const char *kind)
 {
     rb_input *in = rb_xcalloc(1, sizeof *in);
     in->path = rb_xstrdup(rb_path_logical(path));
     in->kind = kind;
-    in->bytes = len;
-    rb_sha256_hex(data, len, in->sha256);
+    in->index = ev->n_inputs;
     rb_grow((void **)&ev->inputs, &ev->cap_inputs, ev->n_inputs + 1, sizeof *ev->inputs);
     ev->inputs[ev->n_inputs++] = in;
+    return in;
+}
+
+rb_input *rb_evidence_add_input(rb_evidence *ev, const char *path, const char *kind,
+                                const unsigned char *data, size_t len)
+{
+    rb_input *in = add_input(ev, path, kind);
+    in->bytes = len;
+    rb_sha256_hex(data, len, in->sha256);
+    return in;
+}
+
+rb_input *rb_evidence_add_streamed_input(rb_evidence *ev, const char *path, const char *kind,
+                                         const rb_event_reader_ops *reader, void *reader_state)
+{
+    rb_input *in = add_input(ev, path, kind);
+    in->reader = reader;
+    in->reader_state = reader_state;
     return in;
 }
 
@@ -73,28 +92,59 @@ static const char *event_problem(const json_t *fields, int64_t *ts)
     return NULL;
 }
 
-const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fields)
+/* Positions within an input take the low bits of `order`, the input's
+ * index the high ones. */
+#define POSITION_BITS 40
+
+const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_t position)
 {
     int64_t ts = 0;
     const char *why = event_problem(fields, &ts);
-    if (why) {
-        json_decref(fields);
+    if (why)
         return why;
-    }
     json_t *seq = json_object_get(fields, "seq");
-    rb_grow((void **)&ev->events, &ev->cap_events, ev->n_events + 1, sizeof *ev->events);
-    rb_event *e = &ev->events[ev->n_events++];
     e->fields = fields;
     e->ts = ts;
     e->has_seq = seq != NULL;
     e->seq = seq ? (int64_t)json_integer_value(seq) : 0;
-    e->order = ev->next_order++;
+    e->order = ((uint64_t)origin.input->index << POSITION_BITS) | position;
     e->origin = origin;
-    if (!ev->has_newest || ts > ev->newest_ts) {
-        ev->newest_ts = ts;
-        ev->has_newest = true;
-    }
     return NULL;
+}
+
+const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fields)
+{
+    rb_event e;
+    const char *why = rb_event_init(&e, fields, origin, ev->n_buffered);
+    if (why) {
+        json_decref(fields);
+        return why;
+    }
+    rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1, sizeof *ev->buffered);
+    ev->buffered[ev->n_buffered++] = e;
+    return NULL;
+}
+
+rb_code rb_evidence_buffer_input(rb_evidence *ev, rb_input *in, rb_error *err)
+{
+    const rb_event_reader_ops *reader = in->reader;
+    rb_code rc = reader->open(in->reader_state, err);
+    for (bool got = true; !rc && got;) {
+        rb_event e;
+        rc = reader->next(in->reader_state, ev, &e, &got, err);
+        if (!rc && got) {
+            rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1,
+                    sizeof *ev->buffered);
+            ev->buffered[ev->n_buffered++] = e;
+        }
+    }
+    reader->close(in->reader_state);
+    if (rc)
+        return rc;
+    reader->free(in->reader_state);
+    in->reader = NULL;
+    in->reader_state = NULL;
+    return RB_OK;
 }
 
 void rb_evidence_add_document(rb_evidence *ev, rb_origin origin, json_t *value,
@@ -118,7 +168,13 @@ void rb_evidence_add_problem(rb_evidence *ev, rb_origin origin, const char *mess
     ev->n_problems++;
 }
 
-static int compare_events(const rb_event *a, const rb_event *b)
+void rb_evidence_truncate_problems(rb_evidence *ev, size_t n)
+{
+    while (ev->n_problems > n)
+        free(ev->problems[--ev->n_problems].message);
+}
+
+int rb_event_compare(const rb_event *a, const rb_event *b)
 {
     if (a->ts != b->ts)
         return a->ts < b->ts ? -1 : 1;
@@ -136,11 +192,11 @@ static void merge_sort(rb_event *items, rb_event *tmp, size_t n)
     size_t half = n / 2;
     merge_sort(items, tmp, half);
     merge_sort(items + half, tmp, n - half);
-    if (compare_events(&items[half - 1], &items[half]) <= 0)
+    if (rb_event_compare(&items[half - 1], &items[half]) <= 0)
         return; /* already in order: the common case for exported logs */
     size_t i = 0, j = half, k = 0;
     while (i < half && j < n)
-        tmp[k++] = compare_events(&items[j], &items[i]) < 0 ? items[j++] : items[i++];
+        tmp[k++] = rb_event_compare(&items[j], &items[i]) < 0 ? items[j++] : items[i++];
     while (i < half)
         tmp[k++] = items[i++];
     while (j < n)
@@ -150,9 +206,9 @@ static void merge_sort(rb_event *items, rb_event *tmp, size_t n)
 
 void rb_evidence_sort(rb_evidence *ev)
 {
-    if (ev->n_events < 2)
+    if (ev->n_buffered < 2)
         return;
-    rb_event *tmp = rb_xmalloc(ev->n_events * sizeof *tmp);
-    merge_sort(ev->events, tmp, ev->n_events);
+    rb_event *tmp = rb_xmalloc(ev->n_buffered * sizeof *tmp);
+    merge_sort(ev->buffered, tmp, ev->n_buffered);
     free(tmp);
 }

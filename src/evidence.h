@@ -2,9 +2,15 @@
  * evidence.h — what loaders make: inputs, events and documents, each with
  * its origin (SPEC §1, §3.1).
  *
- * Ownership: an rb_evidence owns every input, event and document added to
- * it; pointers to them stay valid until rb_evidence_free (inputs are
- * allocated one by one, so rb_origin may keep an input pointer).
+ * Events stream: an event log registers a reader that yields its events
+ * one at a time during the engine's pass (event_cursor.h merges the readers
+ * of all inputs into evidence order), so memory does not grow with the
+ * number of events.  Kinds that are read whole add their events with
+ * rb_evidence_add_event; those are held in memory.
+ *
+ * Ownership: an rb_evidence owns every input, reader, event and document
+ * added to it; pointers to them stay valid until rb_evidence_free (inputs
+ * are allocated one by one, so rb_origin may keep an input pointer).
  */
 #ifndef RB_EVIDENCE_H
 #define RB_EVIDENCE_H
@@ -18,12 +24,19 @@
 #include "linemap.h"
 #include "sha256.h"
 
+typedef struct rb_evidence rb_evidence;
+typedef struct rb_event rb_event;
+typedef struct rb_event_reader_ops rb_event_reader_ops;
+
 /* One input as the run read it. */
 typedef struct rb_input {
     char *path;        /* logical name: as given, without a leading "./" */
     const char *kind;  /* the loader's kind name ("jsonl", "yaml", ...) */
-    char sha256[RB_SHA256_HEX_LEN + 1];
+    char sha256[RB_SHA256_HEX_LEN + 1]; /* of a streamed input: once read */
     uint64_t bytes;
+    size_t index;      /* position among the run's inputs */
+    const rb_event_reader_ops *reader; /* streams its events; NULL if none */
+    void *reader_state;                /* owned; freed by reader->free */
 } rb_input;
 
 /* Where an event, a document or a finding comes from. */
@@ -32,14 +45,32 @@ typedef struct rb_origin {
     long line;             /* 1-based line, 0 when the place is not a line */
 } rb_origin;
 
-typedef struct rb_event {
+struct rb_event {
     json_t *fields;   /* the event object, after field mapping (owned) */
     int64_t ts;       /* microseconds since the epoch */
     int64_t seq;      /* valid when has_seq */
     bool has_seq;
-    uint64_t order;   /* arrival order over all inputs: the last tie-break */
+    uint64_t order;   /* input index, then position in it: the last tie-break */
     rb_origin origin;
-} rb_event;
+};
+
+/* Evidence order (SPEC §4 "Order"): ts, then seq when both have one, then
+ * input order.  <0, 0 or >0 as for qsort. */
+int rb_event_compare(const rb_event *a, const rb_event *b);
+
+/* A reader of one input's events, in the input's own order. */
+struct rb_event_reader_ops {
+    /* (Re)starts at the first event; a full read sets the input's sha256
+     * and bytes. */
+    rb_code (*open)(void *state, rb_error *err);
+    /* Reads the next event into *out (the caller owns out->fields) and sets
+     * *got, or sets *got false at the end.  A bad event is an RB_EINPUT
+     * error naming the input and line, or with --lenient a problem added
+     * to ev and passed over. */
+    rb_code (*next)(void *state, rb_evidence *ev, rb_event *out, bool *got, rb_error *err);
+    void (*close)(void *state); /* releases what open took; may be called twice */
+    void (*free)(void *state);
+};
 
 typedef struct rb_document {
     json_t *value;     /* the parsed artifact (owned) */
@@ -56,19 +87,19 @@ typedef struct rb_problem {
     char *message;
 } rb_problem;
 
-typedef struct rb_evidence {
+struct rb_evidence {
     rb_input **inputs;
     size_t n_inputs, cap_inputs;
-    rb_event *events;
-    size_t n_events, cap_events;
+    rb_event *buffered;  /* events of kinds read whole (rb_evidence_add_event) */
+    size_t n_buffered, cap_buffered;
+    size_t n_events;     /* events the last pass delivered (the summary) */
     rb_document *docs;
     size_t n_docs, cap_docs;
     rb_problem *problems;
     size_t n_problems, cap_problems;
-    uint64_t next_order;
     bool has_newest;
-    int64_t newest_ts; /* the newest event ts: the default --now */
-} rb_evidence;
+    int64_t newest_ts; /* the newest event ts of the last pass: the default --now */
+};
 
 rb_evidence *rb_evidence_new(void);
 void rb_evidence_free(rb_evidence *ev);
@@ -76,6 +107,21 @@ void rb_evidence_free(rb_evidence *ev);
 /* Registers an input and hashes its bytes.  Returns the input (owned by ev). */
 rb_input *rb_evidence_add_input(rb_evidence *ev, const char *path, const char *kind,
                                 const unsigned char *data, size_t len);
+
+/* Registers an input whose events a reader streams (its hash is known once
+ * it has been read); takes reader_state.  Returns the input (owned by ev). */
+rb_input *rb_evidence_add_streamed_input(rb_evidence *ev, const char *path, const char *kind,
+                                         const rb_event_reader_ops *reader, void *reader_state);
+
+/* Fills *e from an event object (taking no reference) if it is one: a
+ * `type` string, a `ts` that is an RFC 3339 string or a number of epoch
+ * milliseconds, and `seq`, when present, an integer.  Returns NULL when it
+ * is, or a static text saying what was expected. */
+const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_t position);
+
+/* Reads all events of a streamed input into memory (for an input that is
+ * not in evidence order) and drops its reader. */
+rb_code rb_evidence_buffer_input(rb_evidence *ev, rb_input *in, rb_error *err);
 
 /*
  * Adds an event (takes the reference to fields).  The event must be an
@@ -94,8 +140,10 @@ void rb_evidence_add_document(rb_evidence *ev, rb_origin origin, json_t *value,
 /* Records a --lenient problem. */
 void rb_evidence_add_problem(rb_evidence *ev, rb_origin origin, const char *message);
 
-/* Puts events in evidence order: ts, then seq when both have one, then
- * arrival order (SPEC §4 "Order").  Stable and deterministic. */
+/* Forgets the problems after the first n (those of a pass started again). */
+void rb_evidence_truncate_problems(rb_evidence *ev, size_t n);
+
+/* Puts the buffered events in evidence order.  Stable and deterministic. */
 void rb_evidence_sort(rb_evidence *ev);
 
 #endif

@@ -1,11 +1,17 @@
 /*
  * load_jsonl.c — JSON Lines event logs: one event object per line
- * (SPEC §3.1).  Blank lines are skipped; a line that is not a JSON object
- * is an input error with its line number, or in --lenient mode a problem
- * that becomes an RBA-INPUT finding.
+ * (SPEC §3.1), streamed: the engine's pass reads one line at a time, so a
+ * log of any length is audited in the memory of its open keys.  Blank lines
+ * are skipped; a line that is not an event is an input error with its line
+ * number, or in --lenient mode a problem that becomes an RBA-INPUT finding.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "loader.h"
 #include "util.h"
@@ -36,53 +42,140 @@ static json_t *parse_line(const char *line, size_t n, rb_buf *why)
     return v;
 }
 
-/* Handles a line that cannot become an event: an error, or a problem to
- * report when lenient. */
-static rb_code bad_line(rb_evidence *ev, rb_origin origin, const char *why,
-                        const rb_load_opts *opts, rb_error *err)
+/* Lines longer than this are refused rather than held (a corrupt or
+ * hostile file with no newlines). */
+#define MAX_LINE_BYTES ((size_t)64 << 20)
+
+/* The state of one JSON Lines input being streamed. */
+typedef struct jsonl_reader {
+    char *path;          /* as given, for opening */
+    rb_input *input;
+    rb_load_opts opts;   /* sources and lenience (borrowed from the run) */
+    FILE *file;
+    char *line;
+    size_t line_cap;
+    long line_no;
+    rb_sha256 *hash;     /* of the bytes read so far */
+    uint64_t bytes;
+} jsonl_reader;
+
+static void jsonl_close(void *state)
 {
-    if (!opts->lenient)
-        return rb_error_set(err, RB_EINPUT, "%s:%ld: %s", origin.input->path, origin.line, why);
-    rb_evidence_add_problem(ev, origin, why);
+    jsonl_reader *r = state;
+    if (r->file)
+        fclose(r->file);
+    r->file = NULL;
+    if (r->hash) {
+        char unused[RB_SHA256_HEX_LEN + 1];
+        rb_sha256_final(r->hash, unused);
+    }
+    r->hash = NULL;
+}
+
+static void jsonl_free(void *state)
+{
+    jsonl_reader *r = state;
+    jsonl_close(r);
+    free(r->line);
+    free(r->path);
+    free(r);
+}
+
+static rb_code jsonl_open(void *state, rb_error *err)
+{
+    jsonl_reader *r = state;
+    jsonl_close(r);
+    r->file = fopen(r->path, "rb");
+    if (!r->file)
+        return rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", r->input->path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(r->file), &st) != 0 || !S_ISREG(st.st_mode)) {
+        jsonl_close(r);
+        return rb_error_set(err, RB_EINPUT, "%s: not a regular file", r->input->path);
+    }
+    r->hash = rb_sha256_new();
+    r->bytes = 0;
+    r->line_no = 0;
     return RB_OK;
 }
 
-static rb_code load_line(rb_evidence *ev, rb_origin origin, const char *line, size_t n,
-                         const rb_load_opts *opts, rb_error *err)
+/* The input has been read to its end: its digest is now known. */
+static void finish_input(jsonl_reader *r)
 {
-    rb_buf why = {0};
-    json_t *event = parse_line(line, n, &why);
-    rb_code rc = RB_OK;
-    if (!event) {
-        rc = bad_line(ev, origin, why.data, opts, err);
-    } else {
-        rb_source_apply(opts, origin.input, event);
-        const char *problem = rb_evidence_add_event(ev, origin, event);
-        if (problem)
-            rc = bad_line(ev, origin, problem, opts, err);
-    }
-    rb_buf_free(&why);
-    return rc;
+    rb_sha256_final(r->hash, r->input->sha256);
+    r->hash = NULL;
+    r->input->bytes = r->bytes;
 }
 
-static rb_code load_jsonl(rb_evidence *ev, const rb_input *in, const unsigned char *data,
-                          size_t len, const rb_load_opts *opts, rb_error *err)
+/* Turns one non-blank line into an event, or says why it is not one. */
+static const char *line_event(jsonl_reader *r, const char *line, size_t n, rb_event *out,
+                              rb_buf *why)
 {
-    const char *p = (const char *)data, *end = p + len;
-    rb_origin origin = {in, 0};
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        origin.line++;
-        if (n && p[n - 1] == '\r')
-            n--;
-        if (!is_blank(p, n)) {
-            rb_code rc = load_line(ev, origin, p, n, opts, err);
-            if (rc)
-                return rc;
+    json_t *fields = parse_line(line, n, why);
+    if (!fields)
+        return why->data;
+    rb_source_apply(&r->opts, r->input, fields);
+    rb_origin origin = {r->input, r->line_no};
+    const char *problem = rb_event_init(out, fields, origin, (uint64_t)r->line_no);
+    if (problem)
+        json_decref(fields);
+    return problem;
+}
+
+static rb_code jsonl_next(void *state, rb_evidence *ev, rb_event *out, bool *got, rb_error *err)
+{
+    jsonl_reader *r = state;
+    *got = false;
+    for (;;) {
+        ssize_t len = getline(&r->line, &r->line_cap, r->file);
+        if (len < 0) {
+            if (ferror(r->file))
+                return rb_error_set(err, RB_EINPUT, "%s:%ld: read error: %s", r->input->path,
+                                    r->line_no + 1, strerror(errno));
+            finish_input(r);
+            return RB_OK;
         }
-        p = nl ? nl + 1 : end;
+        size_t n = (size_t)len;
+        rb_sha256_update(r->hash, r->line, n);
+        r->bytes += n;
+        r->line_no++;
+        if (n > MAX_LINE_BYTES)
+            return rb_error_set(err, RB_EINPUT, "%s:%ld: line of %zu bytes is over the limit of %zu",
+                                r->input->path, r->line_no, n, MAX_LINE_BYTES);
+        while (n && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+            n--;
+        if (is_blank(r->line, n))
+            continue;
+        rb_buf why = {0};
+        const char *problem = line_event(r, r->line, n, out, &why);
+        rb_code rc = RB_OK;
+        if (!problem)
+            *got = true;
+        else if (!r->opts.lenient)
+            rc = rb_error_set(err, RB_EINPUT, "%s:%ld: %s", r->input->path, r->line_no, problem);
+        else
+            rb_evidence_add_problem(ev, (rb_origin){r->input, r->line_no}, problem);
+        rb_buf_free(&why);
+        if (rc || *got)
+            return rc;
     }
+}
+
+static const rb_event_reader_ops jsonl_reader_ops = {
+    .open = jsonl_open,
+    .next = jsonl_next,
+    .close = jsonl_close,
+    .free = jsonl_free,
+};
+
+static rb_code stream_jsonl(rb_evidence *ev, const char *path, const rb_load_opts *opts,
+                            rb_error *err)
+{
+    (void)err;
+    jsonl_reader *r = rb_xcalloc(1, sizeof *r);
+    r->path = rb_xstrdup(path);
+    r->opts = *opts;
+    r->input = rb_evidence_add_streamed_input(ev, path, "jsonl", &jsonl_reader_ops, r);
     return RB_OK;
 }
 
@@ -110,5 +203,5 @@ const rb_loader rb_loader_jsonl = {
     .kind = "jsonl",
     .suffixes = jsonl_suffixes,
     .sniff = sniff_jsonl,
-    .load = load_jsonl,
+    .stream = stream_jsonl,
 };

@@ -5,6 +5,7 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,23 +81,44 @@ void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event
     }
 }
 
-static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loader,
-                         const rb_load_opts *opts, rb_error *err)
+/* How much of a file with an unknown name is read to tell its kind. */
+#define SNIFF_BYTES ((size_t)64 << 10)
+
+/* Tells a file's kind from its first bytes. */
+static rb_code sniff_file(const char *path, const rb_loader **loader, rb_error *err)
 {
-    unsigned char *data;
-    size_t len;
-    rb_code rc = rb_read_file(path, opts->max_input_bytes, &data, &len, err);
-    if (rc)
-        return rc;
-    if (!loader)
-        loader = sniff(data, len);
-    if (!loader) {
-        free(data);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char *head = rb_xmalloc(SNIFF_BYTES + 1);
+    size_t len = fread(head, 1, SNIFF_BYTES, f);
+    int failed = ferror(f);
+    fclose(f);
+    head[len] = '\0';
+    *loader = failed ? NULL : sniff(head, len);
+    free(head);
+    if (failed)
+        return rb_error_set(err, RB_EINPUT, "%s: read error", path);
+    if (!*loader)
         return rb_error_set(err, RB_EINPUT,
                             "%s: cannot tell what kind of evidence this is (expected a name ending in "
                             ".jsonl, .ndjson, .json, .yaml or .yml, or --kind KIND=%s with KIND one of: %s)",
                             path, path, rb_loader_kinds());
-    }
+    return RB_OK;
+}
+
+static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loader,
+                         const rb_load_opts *opts, rb_error *err)
+{
+    rb_code rc;
+    if (!loader && (rc = sniff_file(path, &loader, err)))
+        return rc;
+    if (loader->stream)
+        return loader->stream(ev, path, opts, err);
+    unsigned char *data;
+    size_t len;
+    if ((rc = rb_read_file(path, opts->max_input_bytes, &data, &len, err)))
+        return rc;
     rb_input *in = rb_evidence_add_input(ev, path, loader->kind, data, len);
     rc = loader->load(ev, in, data, len, opts, err);
     free(data);

@@ -38,10 +38,15 @@ typedef struct rb_loader {
     /* Whether data looks like this kind (for names with no known suffix);
      * NULL when the kind cannot be told from content. */
     bool (*sniff)(const unsigned char *data, size_t len);
-    /* Parses data (the whole input, NUL-terminated at data[len]) into events
-     * and documents of ev.  Errors name in->path and the line. */
+    /* Kinds read whole: parses data (the whole input, NUL-terminated at
+     * data[len]) into events and documents of ev.  Errors name in->path and
+     * the line.  NULL for streamed kinds. */
     rb_code (*load)(rb_evidence *ev, const rb_input *in, const unsigned char *data,
                     size_t len, const rb_load_opts *opts, rb_error *err);
+    /* Streamed kinds: registers the input at path with a reader of its
+     * events (evidence.h), which the engine's pass drives; opts->sources
+     * must outlive the run.  NULL for kinds read whole. */
+    rb_code (*stream)(rb_evidence *ev, const char *path, const rb_load_opts *opts, rb_error *err);
 } rb_loader;
 
 extern const rb_loader rb_loader_jsonl;

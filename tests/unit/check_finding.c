@@ -20,13 +20,13 @@ static rb_rule *make_rule(const char *spec_text)
 
 static rb_input input_named(const char *path)
 {
-    rb_input in = {(char *)path, "jsonl", "", 0};
+    rb_input in = {.path = (char *)path, .kind = "jsonl"};
     return in;
 }
 
 static rb_event make_event(const rb_input *in, long line, const char *fields)
 {
-    rb_event ev = {unit_json(fields), 0, 0, false, 0, {in, line}};
+    rb_event ev = {.fields = unit_json(fields), .origin = {in, line}};
     return ev;
 }
 

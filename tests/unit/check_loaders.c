@@ -8,38 +8,107 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "event_cursor.h"
 #include "loader.h"
 #include "timeutil.h"
 #include "util.h"
 
 static const rb_load_opts plain_opts = {NULL, 0, false, RB_DEFAULT_MAX_INPUT_BYTES};
 
-/* Loads text as an input named name with the given loader. */
-static rb_code load_text(rb_evidence *ev, const rb_loader *loader, const char *name, const char *text,
+/* Tests run in a fresh directory of their own (Check forks each test), so
+ * that inputs have short relative names as on a command line. */
+static void enter_workdir(void)
+{
+    char dir[] = "/tmp/rbaudit-loaders-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chdir(dir), 0);
+}
+
+/* Writes text to the relative path name (making its directory). */
+static void write_file(const char *name, const char *text)
+{
+    const char *slash = strrchr(name, '/');
+    if (slash) {
+        char *dir = rb_xstrndup(name, (size_t)(slash - name));
+        mkdir(dir, 0700);
+        free(dir);
+    }
+    FILE *f = fopen(name, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Writes text to name and loads it as an input of the given kind. */
+static rb_code load_text(rb_evidence *ev, const char *kind, const char *name, const char *text,
                          const rb_load_opts *opts, rb_error *err)
 {
-    size_t len = strlen(text);
-    rb_input *in = rb_evidence_add_input(ev, name, loader->kind, (const unsigned char *)text, len);
-    return loader->load(ev, in, (const unsigned char *)text, len, opts, err);
+    write_file(name, text);
+    return rb_load_input(ev, name, kind, opts, err);
+}
+
+/* The events of one pass, as the cursor gives them. */
+typedef struct seen {
+    json_t *events; /* array of the events' fields */
+    long lines[16];
+    const rb_input *inputs[16];
+    bool has_seq[16];
+    int64_t ts[16];
+    rb_input *unsorted;
+} seen;
+
+static rb_code stream_all(rb_evidence *ev, seen *out, rb_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->events = json_array();
+    rb_event_cursor *c;
+    rb_code rc = rb_event_cursor_open(ev, &c, err);
+    const rb_event *e;
+    while (!rc && !(rc = rb_event_cursor_next(c, &e, err)) && e) {
+        size_t i = json_array_size(out->events);
+        ck_assert_uint_lt(i, 16);
+        out->lines[i] = e->origin.line;
+        out->inputs[i] = e->origin.input;
+        out->has_seq[i] = e->has_seq;
+        out->ts[i] = e->ts;
+        json_array_append(out->events, e->fields);
+    }
+    out->unsorted = rb_event_cursor_unsorted(c);
+    rb_event_cursor_free(c);
+    return rc;
+}
+
+static const char *type_of(const seen *s, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(s->events, i), "type"));
 }
 
 START_TEST(jsonl_reads_events_with_lines)
 {
+    enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *text = "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a\",\"seq\":1}\r\n"
                        "\n   \n"
                        "{\"ts\":1775988000000,\"type\":\"b\"}";
-    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "./x/bus.jsonl", text, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(load_text(ev, NULL, "./x/bus.jsonl", text, &plain_opts, &err), RB_OK);
+    seen s;
+    ck_assert_int_eq(stream_all(ev, &s, &err), RB_OK);
+    ck_assert_int_eq(json_array_size(s.events), 2);
     ck_assert_int_eq(ev->n_events, 2);
-    ck_assert_int_eq(ev->events[0].origin.line, 1);
-    ck_assert_int_eq(ev->events[1].origin.line, 4);
-    ck_assert_str_eq(ev->events[0].origin.input->path, "x/bus.jsonl");
-    ck_assert(ev->events[0].has_seq);
-    ck_assert(!ev->events[1].has_seq);
-    ck_assert_int_eq(ev->events[1].ts, INT64_C(1775988000000) * 1000);
+    ck_assert_int_eq(s.lines[0], 1);
+    ck_assert_int_eq(s.lines[1], 4);
+    ck_assert_str_eq(s.inputs[0]->path, "x/bus.jsonl");
+    ck_assert(s.has_seq[0]);
+    ck_assert(!s.has_seq[1]);
+    ck_assert_int_eq(s.ts[1], INT64_C(1775988000000) * 1000);
     ck_assert_str_eq(ev->inputs[0]->sha256, "019b0cab75a5e647a080ef1b7ee4156f2d1e518daccb75f36f61e3af35edab14");
     ck_assert_int_eq(ev->inputs[0]->bytes, strlen(text));
+    /* a second pass reads the same again */
+    json_decref(s.events);
+    ck_assert_int_eq(stream_all(ev, &s, &err), RB_OK);
+    ck_assert_int_eq(json_array_size(s.events), 2);
+    json_decref(s.events);
     rb_evidence_free(ev);
 }
 END_TEST
@@ -58,14 +127,17 @@ START_TEST(jsonl_reports_bad_lines)
         {"{\"ts\":1,\"type\":\"a\",\"seq\":1.5}\n", "bus.jsonl:1: event 'seq' is not an integer"},
         {"{\"ts\":1,\"type\":\"a\",\"type\":\"b\"}\n", "bus.jsonl:1: invalid JSON"},
     };
+    enter_workdir();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rb_evidence *ev = rb_evidence_new();
         rb_error err;
         rb_error_clear(&err);
-        ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "bus.jsonl", cases[i].text, &plain_opts, &err),
-                         RB_EINPUT);
+        ck_assert_int_eq(load_text(ev, NULL, "bus.jsonl", cases[i].text, &plain_opts, &err), RB_OK);
+        seen s;
+        ck_assert_int_eq(stream_all(ev, &s, &err), RB_EINPUT);
         ck_assert_msg(strstr(err.message, cases[i].message), "case %zu: '%s' lacks '%s'", i, err.message,
                       cases[i].message);
+        json_decref(s.events);
         rb_evidence_free(ev);
     }
 }
@@ -73,24 +145,29 @@ END_TEST
 
 START_TEST(jsonl_lenient_keeps_going)
 {
+    enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     rb_load_opts opts = plain_opts;
     opts.lenient = true;
     const char *text = "{\"ts\":1,\"type\":\"a\"}\nnot json\n{\"ts\":2}\n{\"ts\":3,\"type\":\"c\"}\n";
-    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "bus.jsonl", text, &opts, &err), RB_OK);
-    ck_assert_int_eq(ev->n_events, 2);
+    ck_assert_int_eq(load_text(ev, NULL, "bus.jsonl", text, &opts, &err), RB_OK);
+    seen s;
+    ck_assert_int_eq(stream_all(ev, &s, &err), RB_OK);
+    ck_assert_int_eq(json_array_size(s.events), 2);
     ck_assert_int_eq(ev->n_problems, 2);
     ck_assert_int_eq(ev->problems[0].origin.line, 2);
     ck_assert_ptr_nonnull(strstr(ev->problems[0].message, "invalid JSON"));
     ck_assert_int_eq(ev->problems[1].origin.line, 3);
     ck_assert_ptr_nonnull(strstr(ev->problems[1].message, "no 'type'"));
+    json_decref(s.events);
     rb_evidence_free(ev);
 }
 END_TEST
 
 START_TEST(sources_map_fields)
 {
+    enter_workdir();
     rb_source source = {"export", "**/export*.jsonl", unit_json("{\"ts\":\"created_at\",\"type\":\"stage\",\"key\":\"nonce\"}"),
                         unit_json("{\"source\":\"beam.bus\"}")};
     rb_load_opts opts = plain_opts;
@@ -99,54 +176,104 @@ START_TEST(sources_map_fields)
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *text = "{\"created_at\":\"2026-04-12T10:00:00Z\",\"stage\":\"requeued\",\"nonce\":\"n-1\"}\n"
-                       "{\"created_at\":1,\"stage\":\"x\",\"source\":\"other\"}\n";
-    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "in/export-1.jsonl", text, &opts, &err), RB_OK);
-    ck_assert_json_eq(ev->events[0].fields,
+                       "{\"created_at\":\"2026-04-12T11:00:00Z\",\"stage\":\"x\",\"source\":\"other\"}\n";
+    ck_assert_int_eq(load_text(ev, NULL, "in/export-1.jsonl", text, &opts, &err), RB_OK);
+    seen s;
+    ck_assert_int_eq(stream_all(ev, &s, &err), RB_OK);
+    ck_assert_json_eq(json_array_get(s.events, 0),
                       "{\"created_at\":\"2026-04-12T10:00:00Z\",\"stage\":\"requeued\",\"nonce\":\"n-1\","
                       "\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"requeued\",\"key\":\"n-1\",\"source\":\"beam.bus\"}");
-    ck_assert_json_eq(json_object_get(ev->events[1].fields, "source"), "\"other\"");
-    /* a file the glob does not name is not mapped, so its events lack ts */
-    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "in/bus.jsonl", text, &opts, &err), RB_EINPUT);
+    ck_assert_json_eq(json_object_get(json_array_get(s.events, 1), "source"), "\"other\"");
+    json_decref(s.events);
+    rb_evidence_free(ev);
+    /* a file the glob does not name is not mapped, so its events lack type and ts */
+    ev = rb_evidence_new();
+    ck_assert_int_eq(load_text(ev, NULL, "in/bus.jsonl", text, &opts, &err), RB_OK);
+    ck_assert_int_eq(stream_all(ev, &s, &err), RB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "in/bus.jsonl:1: event has no 'type'"));
+    json_decref(s.events);
     rb_evidence_free(ev);
     json_decref(source.fields);
     json_decref(source.set);
 }
 END_TEST
 
-START_TEST(events_sort_in_evidence_order)
+START_TEST(events_merge_in_evidence_order)
 {
+    enter_workdir();
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    const char *a = "{\"ts\":\"2026-04-12T09:00:00Z\",\"type\":\"a1\"}\n"
+                    "{\"ts\":\"2026-04-12T12:00:00+02:00\",\"type\":\"a2\"}\n"   /* 10:00Z */
+                    "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a3\",\"seq\":4}\n"
+                    "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a4\",\"seq\":5}\n";
+    const char *b = "{\"ts\":\"2026-04-12T08:59:59.999Z\",\"type\":\"b1\"}\n"
+                    "{\"ts\":1775988000000,\"type\":\"b2\"}\n";                  /* 10:00Z */
+    ck_assert_int_eq(load_text(ev, NULL, "a.jsonl", a, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(load_text(ev, NULL, "b.jsonl", b, &plain_opts, &err), RB_OK);
+    seen s;
+    ck_assert_int_eq(stream_all(ev, &s, &err), RB_OK);
+    ck_assert_ptr_null(s.unsorted);
+    /* equal times: the earlier input first, seq inside one input */
+    const char *expected[] = {"b1", "a1", "a2", "a3", "a4", "b2"};
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_str_eq(type_of(&s, i), expected[i]);
+    char now[48];
+    rb_time_format(ev->newest_ts, now, sizeof now);
+    ck_assert_str_eq(now, "2026-04-12T10:00:00Z");
+    json_decref(s.events);
+    rb_evidence_free(ev);
+}
+END_TEST
+
+START_TEST(unsorted_inputs_are_named_then_buffered)
+{
+    enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *a = "{\"ts\":\"2026-04-12T12:00:00+02:00\",\"type\":\"a1\"}\n"   /* 10:00Z */
                     "{\"ts\":\"2026-04-12T09:00:00Z\",\"type\":\"a2\"}\n"
                     "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a3\",\"seq\":5}\n"
                     "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a4\",\"seq\":4}\n";
-    const char *b = "{\"ts\":1775988000000,\"type\":\"b1\"}\n"                  /* 10:00Z */
+    const char *b = "{\"ts\":1775988000000,\"type\":\"b1\"}\n"
                     "{\"ts\":\"2026-04-12T08:59:59.999Z\",\"type\":\"b2\"}\n";
-    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "a.jsonl", a, &plain_opts, &err), RB_OK);
-    ck_assert_int_eq(load_text(ev, &rb_loader_jsonl, "b.jsonl", b, &plain_opts, &err), RB_OK);
-    rb_evidence_sort(ev);
+    ck_assert_int_eq(load_text(ev, NULL, "a.jsonl", a, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(load_text(ev, NULL, "b.jsonl", b, &plain_opts, &err), RB_OK);
+    seen s;
+    ck_assert_int_eq(stream_all(ev, &s, &err), RB_OK);
+    ck_assert_ptr_nonnull(s.unsorted);
+    json_decref(s.events);
+    int passes = 1;
+    while (s.unsorted) {
+        ck_assert_int_eq(rb_evidence_buffer_input(ev, s.unsorted, &err), RB_OK);
+        ck_assert_int_eq(stream_all(ev, &s, &err), RB_OK);
+        passes++;
+        if (s.unsorted)
+            json_decref(s.events);
+    }
+    ck_assert_int_eq(passes, 3);
     const char *expected[] = {"b2", "a2", "a1", "a4", "a3", "b1"};
     for (size_t i = 0; i < 6; i++)
-        ck_assert_str_eq(json_string_value(json_object_get(ev->events[i].fields, "type")), expected[i]);
-    char now[48];
-    rb_time_format(ev->newest_ts, now, sizeof now);
-    ck_assert_str_eq(now, "2026-04-12T10:00:00Z");
+        ck_assert_str_eq(type_of(&s, i), expected[i]);
+    ck_assert_int_eq(s.lines[0], 2);
+    ck_assert_int_eq(strlen(ev->inputs[0]->sha256), RB_SHA256_HEX_LEN);
+    json_decref(s.events);
     rb_evidence_free(ev);
 }
 END_TEST
 
 START_TEST(json_documents_keep_lines)
 {
+    enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *text = "{\n  \"bundle\": \"inc-1\",\n  \"artifacts\": [\n    {\"path\": \"a.json\"}\n  ]\n}\n";
-    ck_assert_int_eq(load_text(ev, &rb_loader_json, "m.json", text, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(load_text(ev, "json", "m.json", text, &plain_opts, &err), RB_OK);
     ck_assert_int_eq(ev->n_docs, 1);
     ck_assert_int_eq(rb_linemap_get(ev->docs[0].lines, "bundle"), 2);
     ck_assert_int_eq(rb_linemap_nearest(ev->docs[0].lines, "artifacts.0.path"), 4);
     ck_assert_json_eq(ev->docs[0].meta, "{\"path\":\"m.json\",\"kind\":\"json\"}");
-    ck_assert_int_eq(load_text(ev, &rb_loader_json, "bad.json", "{\n\"a\": [1,\n}", &plain_opts, &err), RB_EINPUT);
+    ck_assert_int_eq(load_text(ev, "json", "bad.json", "{\n\"a\": [1,\n}", &plain_opts, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "bad.json:3:"));
     rb_evidence_free(ev);
 }
@@ -154,14 +281,15 @@ END_TEST
 
 START_TEST(yaml_documents_one_per_stream_document)
 {
+    enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *text = "a: 1\n---\nb:\n  c: [x, y]\n";
-    ck_assert_int_eq(load_text(ev, &rb_loader_yaml, "c.yaml", text, &plain_opts, &err), RB_OK);
+    ck_assert_int_eq(load_text(ev, "yaml", "c.yaml", text, &plain_opts, &err), RB_OK);
     ck_assert_int_eq(ev->n_docs, 2);
     ck_assert_json_eq(ev->docs[1].value, "{\"b\":{\"c\":[\"x\",\"y\"]}}");
     ck_assert_int_eq(rb_linemap_get(ev->docs[1].lines, "b.c"), 4);
-    ck_assert_int_eq(load_text(ev, &rb_loader_yaml, "bad.yaml", "a: [1\n", &plain_opts, &err), RB_EINPUT);
+    ck_assert_int_eq(load_text(ev, "yaml", "bad.yaml", "a: [1\n", &plain_opts, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "bad.yaml:"));
     rb_evidence_free(ev);
 }
@@ -214,8 +342,13 @@ START_TEST(directories_walk_in_name_order)
     fclose(f);
     ck_assert_int_eq(rb_load_input(ev, prose, NULL, &plain_opts, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "cannot tell what kind"));
-    ck_assert_int_eq(rb_load_input(ev, prose, "jsonl", &plain_opts, &err), RB_EINPUT);
+    rb_evidence_free(ev);
+    ev = rb_evidence_new();
+    ck_assert_int_eq(rb_load_input(ev, prose, "jsonl", &plain_opts, &err), RB_OK);
+    seen s;
+    ck_assert_int_eq(stream_all(ev, &s, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "prose.txt:1: invalid JSON"));
+    json_decref(s.events);
     remove(prose);
     free(prose);
     rb_evidence_free(ev);
@@ -235,7 +368,8 @@ static Suite *loaders_suite(void)
     tcase_add_test(tc, jsonl_reports_bad_lines);
     tcase_add_test(tc, jsonl_lenient_keeps_going);
     tcase_add_test(tc, sources_map_fields);
-    tcase_add_test(tc, events_sort_in_evidence_order);
+    tcase_add_test(tc, events_merge_in_evidence_order);
+    tcase_add_test(tc, unsorted_inputs_are_named_then_buffered);
     tcase_add_test(tc, json_documents_keep_lines);
     tcase_add_test(tc, yaml_documents_one_per_stream_document);
     tcase_add_test(tc, kinds_by_name_and_content);
