@@ -12,6 +12,7 @@
 
 static const rb_check_kind *const kinds[] = {
     &rb_check_match,
+    &rb_check_document,
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 

@@ -98,5 +98,6 @@ const rb_check_kind *rb_check_kind_of(const json_t *rule_spec, int *count);
 const char *rb_check_kind_names(void);
 
 extern const rb_check_kind rb_check_match;
+extern const rb_check_kind rb_check_document;
 
 #endif

@@ -67,7 +67,9 @@ static void feed_documents(rule_run *runs, size_t n, const rb_evidence *ev, rb_r
         const rb_document *doc = &ev->docs[d];
         for (size_t r = 0; r < n; r++) {
             const rb_rule *rule = runs[r].rule;
-            if (!rule->reads_documents || !rule->check->document)
+            /* a kind that reads only documents needs no `documents:` */
+            bool reads = rule->reads_documents || !rule->check->event;
+            if (!reads || !rule->check->document)
                 continue;
             if (rule->select && !rb_selector_match(rule->select, doc->meta))
                 continue;
