@@ -13,6 +13,13 @@
 static const rb_check_kind *const kinds[] = {
     &rb_check_match,
     &rb_check_document,
+    &rb_check_before,
+    &rb_check_after,
+    &rb_check_between,
+    &rb_check_sequence,
+    &rb_check_concurrent,
+    &rb_check_final,
+    &rb_check_count,
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -113,6 +120,20 @@ rb_code rb_check_selector(const rb_rule *rule, const rb_check_src *src, const ch
     return rc;
 }
 
+/* A value that is exactly "{param}" stands for the parameter's value. */
+static rb_code resolve_param(const rb_rule *rule, const rb_check_src *src, const char *name,
+                             const json_t **v, rb_error *err)
+{
+    char *param = json_is_string(*v) ? rb_template_single_ref(json_string_value(*v)) : NULL;
+    if (!param)
+        return RB_OK;
+    *v = json_object_get(rule->params, param);
+    if (!*v)
+        rb_rule_error(&src->at, name, err, "'%s' refers to an unknown parameter '{%s}'", name, param);
+    free(param);
+    return *v ? RB_OK : RB_ERULE;
+}
+
 rb_code rb_check_duration(const rb_rule *rule, const rb_check_src *src, const char *name,
                           bool *has, int64_t *us, rb_error *err)
 {
@@ -121,16 +142,9 @@ rb_code rb_check_duration(const rb_rule *rule, const rb_check_src *src, const ch
     *us = 0;
     if (!v)
         return RB_OK;
-    char *param = json_is_string(v) ? rb_template_single_ref(json_string_value(v)) : NULL;
-    if (param) {
-        v = json_object_get(rule->params, param);
-        if (!v) {
-            rb_rule_error(&src->at, name, err, "'%s' refers to an unknown parameter '{%s}'", name, param);
-            free(param);
-            return RB_ERULE;
-        }
-        free(param);
-    }
+    rb_code rc = resolve_param(rule, src, name, &v, err);
+    if (rc)
+        return rc;
     if (!json_is_string(v) || !rb_duration_parse(json_string_value(v), us) || *us < 0)
         return rb_rule_error(&src->at, name, err,
                              "'%s' is not a duration (expected e.g. 30s, 10m, 2h, 14d, or a {param} "
@@ -147,4 +161,79 @@ rb_code rb_check_field(const rb_check_src *src, const char *name, rb_jsonpath **
         return rb_rule_error(&src->at, v ? name : NULL, err,
                              "'%s' must be a dotted field name (e.g. seq, detail.count)", name);
     return RB_OK;
+}
+
+void rb_run_report(rb_run *run, const rb_rule *rule, const json_t *key, const rb_event *primary,
+                   const rb_event *const *partners, size_t n, const rb_bindings *b, const json_t *vars)
+{
+    rb_finding *f = rb_finding_for_rule(rule);
+    rb_finding_set_key(f, key);
+    if (primary)
+        rb_finding_add_event(f, primary);
+    for (size_t i = 0; i < n; i++)
+        if (partners[i]) {
+            /* partners prove the finding but do not place it */
+            if (json_array_size(f->evidence) < RB_FINDING_MAX_EVIDENCE)
+                json_array_append(f->evidence, partners[i]->fields);
+        }
+    rb_message_ctx ctx = {primary ? primary->fields : NULL, b, vars};
+    rb_finding_render(f, &ctx);
+    rb_run_emit(run, f);
+}
+
+rb_event rb_event_keep(const rb_event *ev)
+{
+    rb_event kept = *ev;
+    json_incref(kept.fields);
+    return kept;
+}
+
+void rb_event_release(rb_event *ev)
+{
+    json_decref(ev->fields);
+    ev->fields = NULL;
+}
+
+void rb_event_list_push(rb_event_list *list, const rb_event *ev)
+{
+    rb_grow((void **)&list->items, &list->cap, list->n + 1, sizeof *list->items);
+    list->items[list->n++] = rb_event_keep(ev);
+}
+
+void rb_event_list_remove(rb_event_list *list, size_t i)
+{
+    rb_event_release(&list->items[i]);
+    memmove(&list->items[i], &list->items[i + 1], (list->n - i - 1) * sizeof *list->items);
+    list->n--;
+}
+
+void rb_event_list_free(rb_event_list *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        rb_event_release(&list->items[i]);
+    free(list->items);
+    memset(list, 0, sizeof *list);
+}
+
+rb_code rb_check_integer(const rb_rule *rule, const rb_check_src *src, const char *name,
+                         bool *has, int64_t *value, rb_error *err)
+{
+    const json_t *v = json_object_get(src->spec, name);
+    *has = v != NULL;
+    *value = 0;
+    if (!v)
+        return RB_OK;
+    rb_code rc = resolve_param(rule, src, name, &v, err);
+    if (rc)
+        return rc;
+    if (!json_is_integer(v))
+        return rb_rule_error(&src->at, name, err, "'%s' must be an integer (or a {param} holding one)", name);
+    *value = json_integer_value(v);
+    return RB_OK;
+}
+
+void rb_event_list_delete(void *list)
+{
+    rb_event_list_free(list);
+    free(list);
 }

@@ -39,6 +39,33 @@ typedef struct rb_run {
 /* Seals (fingerprints) a finding and hands it to the run. */
 void rb_run_emit(rb_run *run, rb_finding *f);
 
+/*
+ * Emits a finding of rule keyed by key (NULL: none): its origin and first
+ * evidence is the event `primary` (NULL for an aggregate), then each event
+ * of `partners` (n of them, NULL entries skipped) is added as evidence; the
+ * message is rendered with bindings b and variables vars (both may be NULL).
+ */
+void rb_run_report(rb_run *run, const rb_rule *rule, const json_t *key, const rb_event *primary,
+                   const rb_event *const *partners, size_t n, const rb_bindings *b, const json_t *vars);
+
+/* A copy of an event that outlives the `event` call: its own reference to
+ * the fields.  Release with rb_event_release. */
+rb_event rb_event_keep(const rb_event *ev);
+void rb_event_release(rb_event *ev);
+
+/* A growable list of kept events, oldest first. */
+typedef struct rb_event_list {
+    rb_event *items;
+    size_t n, cap;
+} rb_event_list;
+
+void rb_event_list_push(rb_event_list *list, const rb_event *ev);  /* keeps a copy */
+void rb_event_list_remove(rb_event_list *list, size_t i);          /* releases it */
+void rb_event_list_free(rb_event_list *list);                      /* releases all */
+/* Frees a list allocated on the heap and what it holds (a keymap's
+ * free_value). */
+void rb_event_list_delete(void *list);
+
 /* What a check kind compiles: its block, and the rule around it for
  * rule-level keys (`group:`). */
 typedef struct rb_check_src {
@@ -83,6 +110,11 @@ rb_code rb_check_selector(const rb_rule *rule, const rb_check_src *src, const ch
 rb_code rb_check_duration(const rb_rule *rule, const rb_check_src *src, const char *name,
                           bool *has, int64_t *us, rb_error *err);
 
+/* Reads the integer at member `name` (a number, or "{param}" naming a
+ * parameter that holds one); *has tells whether it was given. */
+rb_code rb_check_integer(const rb_rule *rule, const rb_check_src *src, const char *name,
+                         bool *has, int64_t *value, rb_error *err);
+
 /* Reads the dotted field name at member `name` into *out (owned by the
  * caller: rb_jsonpath_free); required. */
 rb_code rb_check_field(const rb_check_src *src, const char *name, rb_jsonpath **out, rb_error *err);
@@ -99,5 +131,12 @@ const char *rb_check_kind_names(void);
 
 extern const rb_check_kind rb_check_match;
 extern const rb_check_kind rb_check_document;
+extern const rb_check_kind rb_check_before;
+extern const rb_check_kind rb_check_after;
+extern const rb_check_kind rb_check_between;
+extern const rb_check_kind rb_check_sequence;
+extern const rb_check_kind rb_check_concurrent;
+extern const rb_check_kind rb_check_final;
+extern const rb_check_kind rb_check_count;
 
 #endif
