@@ -30,33 +30,9 @@ static void check_help(FILE *out)
     rb_cli_help_options(out);
 }
 
-static rb_code load_pack(rb_ruleset *rs, const char *name, rb_overrides *ov, rb_error *err)
-{
-    const char *dir = rb_default_rules_dir();
-    char *path = rb_xasprintf("%s/%s", dir, name);
-    struct stat st;
-    rb_code rc;
-    if (strchr(name, '/') || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        rc = rb_error_set(err, RB_EUSAGE, "--pack %s: no such pack in %s", name, dir);
-    else
-        rc = rb_ruleset_load(rs, path, ov, err);
-    free(path);
-    return rc;
-}
-
 static rb_code load_rules(rb_cli *o, rb_ruleset *rs, rb_error *err)
 {
-    rb_code rc = RB_OK;
-    for (size_t i = 0; i < o->n_rule_paths && !rc; i++)
-        rc = rb_ruleset_load(rs, o->rule_paths[i], &o->overrides, err);
-    for (size_t i = 0; i < o->n_packs && !rc; i++)
-        rc = load_pack(rs, o->packs[i], &o->overrides, err);
-    if (!rc && !o->n_rule_paths && !o->n_packs)
-        rc = rb_ruleset_load(rs, rb_default_rules_dir(), &o->overrides, err);
-    if (!rc)
-        rc = rb_overrides_check_used(&o->overrides, err);
-    rb_ruleset_finish(rs);
-    return rc;
+    return rb_ruleset_load_chosen(rs, o->rule_paths, o->n_rule_paths, o->packs, o->n_packs, &o->overrides, err);
 }
 
 static rb_code load_evidence(const rb_cli *o, const rb_ruleset *rs, rb_evidence *ev, rb_error *err)

@@ -101,6 +101,10 @@ static rb_code load_rules(rb_ruleset *rs, const json_t *list, const char *path, 
         free(rule_path);
         if (!rc)
             rc = add_rule(rs, rule, err);
+        if (rc && rc != RB_EUSAGE && rs->diag) {
+            rs->diag(rs->diag_ctx, err);
+            rc = RB_OK;
+        }
         if (rc)
             return rc;
     }
@@ -225,7 +229,7 @@ static rb_code load_file(rb_ruleset *rs, const char *file, rb_overrides *ov, rb_
     rc = rb_yaml_load(file, data, len, NULL, &docs, &n, err);
     free(data);
     if (rc)
-        return err->code = RB_ERULE;
+        rc = err->code = RB_ERULE;
     char *pack = pack_of(file);
     for (size_t i = 0; i < n && !rc; i++) {
         rule_file rf = {file, docs[i].lines};
@@ -233,6 +237,10 @@ static rb_code load_file(rb_ruleset *rs, const char *file, rb_overrides *ov, rb_
     }
     free(pack);
     rb_yaml_docs_free(docs, n);
+    if (rc == RB_ERULE && rs->diag) {
+        rs->diag(rs->diag_ctx, err);
+        rc = RB_OK;
+    }
     return rc;
 }
 
@@ -298,4 +306,34 @@ const char *rb_default_rules_dir(void)
     }
     snprintf(dir, sizeof dir, "%s/rules", in_build_tree ? RB_SRCDIR : RB_PKGDATADIR);
     return dir;
+}
+
+static rb_code load_pack(rb_ruleset *rs, const char *name, rb_overrides *ov, rb_error *err)
+{
+    const char *dir = rb_default_rules_dir();
+    char *path = rb_xasprintf("%s/%s", dir, name);
+    struct stat st;
+    rb_code rc;
+    if (strchr(name, '/') || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        rc = rb_error_set(err, RB_EUSAGE, "--pack %s: no such pack in %s", name, dir);
+    else
+        rc = rb_ruleset_load(rs, path, ov, err);
+    free(path);
+    return rc;
+}
+
+rb_code rb_ruleset_load_chosen(rb_ruleset *rs, char *const *paths, size_t n_paths, char *const *packs,
+                               size_t n_packs, rb_overrides *ov, rb_error *err)
+{
+    rb_code rc = RB_OK;
+    for (size_t i = 0; i < n_paths && !rc; i++)
+        rc = rb_ruleset_load(rs, paths[i], ov, err);
+    for (size_t i = 0; i < n_packs && !rc; i++)
+        rc = load_pack(rs, packs[i], ov, err);
+    if (!rc && !n_paths && !n_packs)
+        rc = rb_ruleset_load(rs, rb_default_rules_dir(), ov, err);
+    if (!rc)
+        rc = rb_overrides_check_used(ov, err);
+    rb_ruleset_finish(rs);
+    return rc;
 }

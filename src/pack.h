@@ -13,11 +13,17 @@
 #include "loader.h"
 #include "rule.h"
 
+/* Told of each mistake in a rule file when loading goes on past mistakes
+ * (`rules lint`); err names the file and line. */
+typedef void (*rb_rule_diag)(void *ctx, const rb_error *err);
+
 typedef struct rb_ruleset {
     rb_rule **rules;     /* sorted by id after rb_ruleset_finish */
     size_t n, cap;
     rb_source *sources;
     size_t n_sources, cap_sources;
+    rb_rule_diag diag;   /* NULL: the first mistake stops loading */
+    void *diag_ctx;
 } rb_ruleset;
 
 rb_ruleset *rb_ruleset_new(void);
@@ -26,6 +32,12 @@ void rb_ruleset_free(rb_ruleset *rs);
 /* Loads a rule file, a pack directory or a directory of packs.  Overrides
  * in ov (may be NULL) are applied to the rules they name. */
 rb_code rb_ruleset_load(rb_ruleset *rs, const char *path, rb_overrides *ov, rb_error *err);
+
+/* Loads what a command line chose: every --rules path and --pack name (a
+ * pack of the default rule directory), or the default packs when neither
+ * is given; then checks that every --param override was used, and sorts. */
+rb_code rb_ruleset_load_chosen(rb_ruleset *rs, char *const *paths, size_t n_paths, char *const *packs,
+                               size_t n_packs, rb_overrides *ov, rb_error *err);
 
 /* Sorts the rules by id; call once after loading. */
 void rb_ruleset_finish(rb_ruleset *rs);

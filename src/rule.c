@@ -203,6 +203,7 @@ rb_code rb_rule_compile(const json_t *spec, const char *file, const rb_linemap *
     rule->file = rb_xstrdup(file);
     rule->line = rb_linemap_nearest(lines, path);
     rule->pack = rb_xstrdup(pack);
+    rule->source = json_incref((json_t *)spec);
     rb_code rc = check_keys(spec, &src, kind, err);
     if (!rc)
         rc = read_header(rule, spec, &src, err);
@@ -238,6 +239,7 @@ void rb_rule_free(rb_rule *rule)
     free(rule->remediation);
     json_decref(rule->tags);
     json_decref(rule->params);
+    json_decref(rule->source);
     free(rule->pack);
     free(rule->file);
     rb_selector_free(rule->select);

@@ -45,6 +45,7 @@ typedef struct rb_rule {
     rb_jsonpath *key;        /* grouping field; "key" unless `key:` says */
     const rb_check_kind *check;
     void *check_data;        /* compiled check, freed by check->free_data */
+    json_t *source;          /* the rule's mapping as written (for lint, show) */
 } rb_rule;
 
 /* --param RULE.NAME=VALUE overrides, collected from the command line and
