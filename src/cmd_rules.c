@@ -31,8 +31,9 @@ static void rules_help(FILE *out)
             "test  runs the fixtures in each pack's tests/ (PATH: a pack, or a directory of\n"
             "      packs): a JSON Lines line with \"_expect\": \"RULE-ID\" (or a list) expects\n"
             "      that finding on that line; FIXTURE.expect lists more, one 'RULE-ID LINE'\n"
-            "      per line ('-' for none).  Any missing or unexpected finding is printed\n"
-            "      as a diff and the exit status is 1.\n"
+            "      per line ('-' for none).  tests/NAME.* tests only the rules of NAME.yaml\n"
+            "      when the pack has that file, else every rule of the pack.  Any missing\n"
+            "      or unexpected finding is printed as a diff and the exit status is 1.\n"
             "\n"
             "Exit status: 0 clean, 1 lint errors or failing fixtures, 2 usage error or an\n"
             "unreadable rule file or fixture.\n");

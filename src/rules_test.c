@@ -111,13 +111,15 @@ static rb_code read_sidecar(const char *fixture, lines *out, rb_error *err)
     return rc;
 }
 
-/* "RULE place" lines of the findings of the pack's rules; a finding with
- * no line is placed at "FIXTURE:-". */
-static void actual_lines(const rb_findings *found, const rb_ruleset *rs, const char *fixture, lines *out)
+/* "RULE place" lines of the findings of the pack's rules (of rule_file
+ * only, when not NULL); a finding with no line is placed at "FIXTURE:-". */
+static void actual_lines(const rb_findings *found, const rb_ruleset *rs, const char *rule_file,
+                         const char *fixture, lines *out)
 {
     for (size_t i = 0; i < found->n; i++) {
         const rb_finding *f = found->items[i];
-        if (!rb_ruleset_find(rs, f->rule_id))
+        const rb_rule *rule = rb_ruleset_find(rs, f->rule_id);
+        if (!rule || (rule_file && strcmp(rule->file, rule_file) != 0))
             continue;
         const char *file = f->n_origins ? f->origins[0].input->path : rb_path_logical(fixture);
         long line = f->n_origins ? f->origins[0].line : 0;
@@ -146,7 +148,8 @@ static bool print_diff(const lines *expected, const lines *actual, FILE *out)
     return same;
 }
 
-static rb_code run_fixture(const rb_ruleset *rs, const char *fixture, bool *passed, FILE *out, rb_error *err)
+static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const char *fixture, bool *passed,
+                           FILE *out, rb_error *err)
 {
     lines expected = {0}, actual = {0};
     rb_findings found = {0};
@@ -164,7 +167,7 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *fixture, bool *pass
     if (!rc)
         rc = rb_engine_run(rs, ev, &engine_opts, &found, &result, err);
     if (!rc) {
-        actual_lines(&found, rs, fixture, &actual);
+        actual_lines(&found, rs, rule_file, fixture, &actual);
         qsort(expected.items, expected.n, sizeof *expected.items, rb_strcmp_ptr);
         qsort(actual.items, actual.n, sizeof *actual.items, rb_strcmp_ptr);
         *passed = print_diff(&expected, &actual, out);
@@ -181,9 +184,28 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *fixture, bool *pass
 /* A pack being tested. */
 typedef struct pack_run {
     const rb_ruleset *rs;
+    const char *dir;
     FILE *out;
     size_t fixtures, failed;
 } pack_run;
+
+/* The rule file a fixture belongs to: tests/NAME.* goes with NAME.yaml (or
+ * .yml) of the pack, whose rules alone it then tests; NULL when there is
+ * none and the fixture tests the whole pack.  The caller frees it. */
+static char *rule_file_of(const char *dir, const char *fixture_name)
+{
+    size_t stem = strcspn(fixture_name, ".");
+    static const char *const suffixes[] = {".yaml", ".yml"};
+    for (size_t i = 0; i < 2; i++) {
+        char *path = rb_xasprintf("%s%s%.*s%s", dir, rb_has_suffix(dir, "/") ? "" : "/", (int)stem,
+                                  fixture_name, suffixes[i]);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            return path;
+        free(path);
+    }
+    return NULL;
+}
 
 static rb_code visit_fixture(void *ctx, const char *path, const char *name, const struct stat *st, rb_error *err)
 {
@@ -191,7 +213,9 @@ static rb_code visit_fixture(void *ctx, const char *path, const char *name, cons
     if (!S_ISREG(st->st_mode) || rb_has_suffix(name, ".expect") || !rb_loader_for_name(path))
         return RB_OK;
     bool passed = true;
-    rb_code rc = run_fixture(run->rs, path, &passed, run->out, err);
+    char *rule_file = rule_file_of(run->dir, name);
+    rb_code rc = run_fixture(run->rs, rule_file, path, &passed, run->out, err);
+    free(rule_file);
     run->fixtures++;
     run->failed += !passed;
     return rc;
@@ -209,7 +233,7 @@ static rb_code test_pack(const char *dir, FILE *out, size_t *failed, rb_error *e
     rb_ruleset *rs = rb_ruleset_new();
     rb_code rc = rb_ruleset_load(rs, dir, NULL, err);
     rb_ruleset_finish(rs);
-    pack_run run = {rs, out, 0, 0};
+    pack_run run = {rs, dir, out, 0, 0};
     if (!rc)
         rc = rb_dir_each(tests, RB_EINPUT, visit_fixture, &run, err);
     if (!rc)

@@ -8,7 +8,9 @@
  * `"_expect": "RULE-ID"` (or a list of ids) expects a finding of that rule
  * placed on that line; a sidecar `FIXTURE.expect` lists further expected
  * findings, one `RULE-ID LINE` per line (`-` for a finding with no line;
- * `#` starts a comment).  Only the pack's own rules count.
+ * `#` starts a comment).  Only the pack's own rules count, and a fixture
+ * tests/NAME.* that has a rule file NAME.yaml beside tests/ tests only the
+ * rules of that file.
  */
 #ifndef RB_RULES_TEST_H
 #define RB_RULES_TEST_H
