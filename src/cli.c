@@ -22,6 +22,8 @@ enum {
     OPT_NO_COLOR,
     OPT_PARAM,
     OPT_LENIENT,
+    OPT_WAIVERS,
+    OPT_BASELINE,
     OPT_HELP,
 };
 
@@ -37,6 +39,8 @@ static const struct option options[] = {
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"param", required_argument, NULL, OPT_PARAM},
     {"lenient", no_argument, NULL, OPT_LENIENT},
+    {"waivers", required_argument, NULL, OPT_WAIVERS},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -58,6 +62,10 @@ void rb_cli_help_options(FILE *out)
             "                        newest event time in the evidence)\n"
             "  --param RULE.NAME=V   override a rule parameter (V is read as a YAML scalar)\n"
             "  --lenient             report invalid event lines as RBA-INPUT findings and go on\n"
+            "  --waivers FILE        waivers to apply (default: .rbaudit-waivers.yaml in the\n"
+            "                        current directory, if there is one); see doc/rules.md\n"
+            "  --baseline FILE       an earlier JSON report: its findings are suppressed as\n"
+            "                        known and do not count for --fail-on\n"
             "  --quiet               write no report to standard output; the exit status tells\n"
             "  --no-color            no colours in the text report (also: NO_COLOR set)\n"
             "  --help                show this help\n"
@@ -167,6 +175,14 @@ static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
     case OPT_LENIENT:
         o->lenient = true;
         return RB_OK;
+    case OPT_WAIVERS:
+        free(o->waivers);
+        o->waivers = rb_xstrdup(arg);
+        return RB_OK;
+    case OPT_BASELINE:
+        free(o->baseline);
+        o->baseline = rb_xstrdup(arg);
+        return RB_OK;
     case OPT_HELP:
         o->help = true;
         return RB_OK;
@@ -222,6 +238,8 @@ void rb_cli_free(rb_cli *o)
         free(o->outputs[i].path);
     free(o->outputs);
     rb_overrides_free(&o->overrides);
+    free(o->waivers);
+    free(o->baseline);
     memset(o, 0, sizeof *o);
 }
 

@@ -42,6 +42,8 @@ typedef struct rb_cli {
     int64_t now;
     bool quiet, no_color, lenient, help;
     rb_overrides overrides;     /* --param */
+    char *waivers;              /* --waivers, or NULL */
+    char *baseline;             /* --baseline, or NULL */
 } rb_cli;
 
 /* Parses the options of an auditing subcommand (argv[0] is its name).

@@ -9,11 +9,13 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "baseline.h"
 #include "engine.h"
 #include "loader.h"
 #include "pack.h"
 #include "report.h"
 #include "util.h"
+#include "waiver.h"
 
 static void check_help(FILE *out)
 {
@@ -93,6 +95,35 @@ typedef struct check_run {
     size_t n_outputs;
 } check_run;
 
+/* The waiver file in the current directory that applies without --waivers. */
+#define DEFAULT_WAIVERS ".rbaudit-waivers.yaml"
+
+/* Applies waivers, then the baseline; `now` is the run's clock. */
+static rb_code suppress_known(check_run *run, int64_t now, size_t *baselined, rb_error *err)
+{
+    const char *path = run->cli.waivers;
+    if (!path && access(DEFAULT_WAIVERS, F_OK) == 0)
+        path = DEFAULT_WAIVERS;
+    rb_code rc = RB_OK;
+    if (path) {
+        rb_waivers *waivers;
+        rc = rb_waivers_load(path, run->evidence, &waivers, err);
+        if (!rc)
+            rb_waivers_apply(waivers, now, &run->findings, &run->suppressed);
+        rb_waivers_free(waivers);
+    }
+    if (!rc && run->cli.baseline) {
+        rb_baseline *baseline;
+        rc = rb_baseline_load(run->cli.baseline, &baseline, err);
+        if (!rc)
+            *baselined = rb_baseline_apply(baseline, &run->findings, &run->suppressed);
+        rb_baseline_free(baseline);
+    }
+    rb_findings_sort(&run->findings);
+    rb_findings_sort(&run->suppressed);
+    return rc;
+}
+
 static rb_code audit(check_run *run, rb_error *err)
 {
     rb_code rc;
@@ -104,9 +135,14 @@ static rb_code audit(check_run *run, rb_error *err)
     rb_engine_result result;
     if ((rc = rb_engine_run(run->rules, run->evidence, &opts, &run->findings, &result, err)))
         return rc;
+    size_t baselined = 0;
+    if ((rc = suppress_known(run, result.has_end ? result.end : 0, &baselined, err)))
+        return rc;
     rb_report report = {run->evidence, run->rules, &run->findings, &run->suppressed, {0},
                         result.has_end, result.end};
     rb_summary_count(&report.summary, &run->findings);
+    report.summary.suppressed = run->suppressed.n;
+    report.summary.baselined = baselined;
     report.summary.pending = result.pending;
     for (size_t i = 0; i < run->n_outputs; i++) {
         rb_report_style style = {strcmp(run->outputs[i].path, "-") == 0 && use_color(&run->cli)};
