@@ -134,16 +134,23 @@ static rb_code resolve_param(const rb_rule *rule, const rb_check_src *src, const
     return *v ? RB_OK : RB_ERULE;
 }
 
+/* The value at member `name` (through its "{param}"), or NULL when absent
+ * (*has false). */
+static rb_code member_value(const rb_rule *rule, const rb_check_src *src, const char *name, bool *has,
+                            const json_t **v, rb_error *err)
+{
+    *v = json_object_get(src->spec, name);
+    *has = *v != NULL;
+    return *v ? resolve_param(rule, src, name, v, err) : RB_OK;
+}
+
 rb_code rb_check_duration(const rb_rule *rule, const rb_check_src *src, const char *name,
                           bool *has, int64_t *us, rb_error *err)
 {
-    const json_t *v = json_object_get(src->spec, name);
-    *has = v != NULL;
+    const json_t *v;
     *us = 0;
-    if (!v)
-        return RB_OK;
-    rb_code rc = resolve_param(rule, src, name, &v, err);
-    if (rc)
+    rb_code rc = member_value(rule, src, name, has, &v, err);
+    if (rc || !v)
         return rc;
     if (!json_is_string(v) || !rb_duration_parse(json_string_value(v), us) || *us < 0)
         return rb_rule_error(&src->at, name, err,
@@ -218,13 +225,10 @@ void rb_event_list_free(rb_event_list *list)
 rb_code rb_check_integer(const rb_rule *rule, const rb_check_src *src, const char *name,
                          bool *has, int64_t *value, rb_error *err)
 {
-    const json_t *v = json_object_get(src->spec, name);
-    *has = v != NULL;
+    const json_t *v;
     *value = 0;
-    if (!v)
-        return RB_OK;
-    rb_code rc = resolve_param(rule, src, name, &v, err);
-    if (rc)
+    rb_code rc = member_value(rule, src, name, has, &v, err);
+    if (rc || !v)
         return rc;
     if (!json_is_integer(v))
         return rb_rule_error(&src->at, name, err, "'%s' must be an integer (or a {param} holding one)", name);

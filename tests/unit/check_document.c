@@ -13,28 +13,12 @@
 
 static const rb_load_opts plain_opts = {NULL, 0, false, RB_DEFAULT_MAX_INPUT_BYTES};
 
-/* Each test runs in a fresh directory (Check forks each test). */
-static void enter_workdir(void)
-{
-    char dir[] = "/tmp/rbaudit-document-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    ck_assert_int_eq(chdir(dir), 0);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    FILE *f = fopen(name, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Runs the rule file text over the document text (named doc); returns the
  * code of loading the rules, the findings in *out. */
 static rb_code audit(const char *rules, const char *doc, const char *text, rb_findings *out, rb_error *err)
 {
-    write_file("r.yaml", rules);
-    write_file(doc, text);
+    unit_write_file("r.yaml", rules);
+    unit_write_file(doc, text);
     rb_ruleset *rs = rb_ruleset_new();
     rb_error_clear(err);
     rb_code rc = rb_ruleset_load(rs, "r.yaml", NULL, err);
@@ -93,7 +77,7 @@ static void expect_places(const char *asserts, const char *expected)
 
 START_TEST(each_comparison_passes_and_fails)
 {
-    enter_workdir();
+    unit_enter_workdir();
     /* passing assertions give nothing */
     expect_places("      - {path: project, eq: billing}\n"
                   "      - {path: retries.max, gte: 3}\n"
@@ -121,7 +105,7 @@ END_TEST
 
 START_TEST(missing_paths_fail_comparisons)
 {
-    enter_workdir();
+    unit_enter_workdir();
     /* a missing node points at its nearest ancestor; `not|…` fails too */
     expect_places("      - {path: retries.jitter, not: 5}\n"
                   "      - {path: artifacts.3.path, exists: true}\n"
@@ -132,7 +116,7 @@ END_TEST
 
 START_TEST(json_documents_and_select)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_findings found = {0};
     rb_error err;
     const char *rules = "- id: DOC-T-001\n  title: t\n  severity: warning\n  document:\n"
@@ -151,7 +135,7 @@ END_TEST
 
 START_TEST(messages_name_path_and_value)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_findings found = {0};
     rb_error err;
     char *rules = rb_xasprintf("%s      - {path: retries.max, lte: 2}\n", rule_head);
@@ -175,7 +159,7 @@ static void expect_compile_error(const char *asserts, const char *message)
 
 START_TEST(mistakes_name_their_line)
 {
-    enter_workdir();
+    unit_enter_workdir();
     expect_compile_error("      - {path: a}\n", "r.yaml:7: an assertion needs a comparison");
     expect_compile_error("      - {path: a, eq: 1, gt: 0}\n", "r.yaml:7: an assertion has one comparison");
     expect_compile_error("      - {eq: 1}\n", "r.yaml:7: an assertion needs 'path'");

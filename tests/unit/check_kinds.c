@@ -18,22 +18,6 @@
 
 static const rb_load_opts plain_opts = {NULL, 0, false, RB_DEFAULT_MAX_INPUT_BYTES};
 
-/* Each test runs in a fresh directory (Check forks each test). */
-static void enter_workdir(void)
-{
-    char dir[] = "/tmp/rbaudit-kinds-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    ck_assert_int_eq(chdir(dir), 0);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    FILE *f = fopen(name, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* What a run gave: "RULE:LINE:KEY[:MESSAGE]" per finding in report order,
  * ';'-separated, and the pending count. */
 typedef struct outcome {
@@ -46,9 +30,9 @@ typedef struct outcome {
 static outcome run_rule(const char *rule, const char *events, const char *now, bool with_messages)
 {
     char *rules = rb_xasprintf("- id: TEST-KIND-001\n  title: t\n  severity: error\n%s", rule);
-    write_file("r.yaml", rules);
+    unit_write_file("r.yaml", rules);
     free(rules);
-    write_file("e.jsonl", events);
+    unit_write_file("e.jsonl", events);
     rb_ruleset *rs = rb_ruleset_new();
     rb_error err;
     rb_error_clear(&err);
@@ -90,7 +74,7 @@ static outcome run_rule(const char *rule, const char *events, const char *now, b
 static void expect_rule_error(const char *rule, const char *message)
 {
     char *rules = rb_xasprintf("- id: TEST-KIND-001\n  title: t\n  severity: error\n%s", rule);
-    write_file("r.yaml", rules);
+    unit_write_file("r.yaml", rules);
     free(rules);
     rb_ruleset *rs = rb_ruleset_new();
     rb_error err;
@@ -107,7 +91,7 @@ static const char *before_rule = "  before:\n    first: {type: exported}\n    th
 
 START_TEST(before_needs_an_earlier_first)
 {
-    enter_workdir();
+    unit_enter_workdir();
     /* violating: no export for n-2, and one too old for n-1's prune */
     expect_findings(before_rule,
                     EV("2026-04-12T10:00:00Z", "exported", "n-1", "")
@@ -133,7 +117,7 @@ END_TEST
 
 START_TEST(before_correlates_with_first)
 {
-    enter_workdir();
+    unit_enter_workdir();
     const char *rule = "  message: \"{then.actor} requeued {key}\"\n"
                        "  before:\n    first: {type: exported}\n"
                        "    then: {type: requeued, actor: \"{first.actor}\"}\n";
@@ -153,7 +137,7 @@ static const char *after_rule = "  message: \"{key} queued at {first.ts}\"\n"
 
 START_TEST(after_needs_a_later_then_or_is_pending)
 {
-    enter_workdir();
+    unit_enter_workdir();
     const char *events = EV("2026-04-12T10:00:00Z", "queued", "n-1", "")
                          EV("2026-04-12T10:05:00Z", "acked", "n-1", "")    /* exactly 5m: passes */
                          EV("2026-04-12T10:06:00Z", "queued", "n-2", "")
@@ -190,7 +174,7 @@ static const char *between_rule = "  between:\n    from: {type: drill_started}\n
 
 START_TEST(between_needs_need_inside_the_window)
 {
-    enter_workdir();
+    unit_enter_workdir();
     expect_findings(between_rule,
                     EV("2026-04-12T10:00:00Z", "drill_started", "d", ",\"drill\":1")
                     EV("2026-04-12T10:01:00Z", "restore_verified", "d", ",\"drill\":1")
@@ -215,7 +199,7 @@ END_TEST
 
 START_TEST(sequence_reports_gaps_duplicates_and_steps_back)
 {
-    enter_workdir();
+    unit_enter_workdir();
     const char *rule = "  key: stream\n  message: \"{problem} {prev}->{value} missing {missing_from}..{missing_to}\"\n"
                        "  sequence: {field: seq, contiguous: true}\n";
     outcome o = run_rule(rule,
@@ -248,7 +232,7 @@ END_TEST
 
 START_TEST(out_of_order_input_is_audited_in_evidence_order)
 {
-    enter_workdir();
+    unit_enter_workdir();
     /* the file lists the export last, but it happened first */
     expect_findings(before_rule,
                     EV("2026-04-12T10:30:00Z", "requeued", "n-1", "")
@@ -264,7 +248,7 @@ END_TEST
 
 START_TEST(concurrent_counts_open_intervals_per_group)
 {
-    enter_workdir();
+    unit_enter_workdir();
     const char *rule = "  key: run\n  group: project\n  message: \"{count} of {group} (max {max}, min {min})\"\n"
                        "  concurrent: {start: {type: started}, stop: {type: finished}, max: 1, min: 1}\n";
     outcome o = run_rule(rule,
@@ -289,7 +273,7 @@ END_TEST
 
 START_TEST(final_checks_the_last_event_of_each_key)
 {
-    enter_workdir();
+    unit_enter_workdir();
     const char *rule = "  message: \"{key} ended {value}, not one of {allowed}\"\n"
                        "  final: {field: state, in: [done, cancelled], select: {type: started}}\n";
     outcome o = run_rule(rule,
@@ -311,7 +295,7 @@ END_TEST
 
 START_TEST(count_compares_the_number_of_selected_events)
 {
-    enter_workdir();
+    unit_enter_workdir();
     const char *events = EV("2026-04-12T10:00:00Z", "smoke_passed", "a", "")
                          EV("2026-04-12T10:00:00Z", "smoke_passed", "b", "");
     outcome o = run_rule("  message: \"{count} {op} {value}\"\n"
@@ -328,7 +312,7 @@ END_TEST
 
 START_TEST(mistakes_name_their_line)
 {
-    enter_workdir();
+    unit_enter_workdir();
     expect_rule_error("  before:\n    first: {type: a}\n", "r.yaml:4: the check has no 'then'");
     expect_rule_error("  before:\n    first: {type: a}\n    then: {type: b}\n    within: soon\n",
                       "r.yaml:7: 'within' is not a duration");

@@ -15,15 +15,6 @@
 
 static const rb_load_opts plain_opts = {NULL, 0, false, RB_DEFAULT_MAX_INPUT_BYTES};
 
-/* Tests run in a fresh directory of their own (Check forks each test), so
- * that inputs have short relative names as on a command line. */
-static void enter_workdir(void)
-{
-    char dir[] = "/tmp/rbaudit-loaders-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    ck_assert_int_eq(chdir(dir), 0);
-}
-
 /* Writes text to the relative path name (making its directory). */
 static void write_file(const char *name, const char *text)
 {
@@ -85,7 +76,7 @@ static const char *type_of(const seen *s, size_t i)
 
 START_TEST(jsonl_reads_events_with_lines)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *text = "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a\",\"seq\":1}\r\n"
@@ -127,7 +118,7 @@ START_TEST(jsonl_reports_bad_lines)
         {"{\"ts\":1,\"type\":\"a\",\"seq\":1.5}\n", "bus.jsonl:1: event 'seq' is not an integer"},
         {"{\"ts\":1,\"type\":\"a\",\"type\":\"b\"}\n", "bus.jsonl:1: invalid JSON"},
     };
-    enter_workdir();
+    unit_enter_workdir();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rb_evidence *ev = rb_evidence_new();
         rb_error err;
@@ -145,7 +136,7 @@ END_TEST
 
 START_TEST(jsonl_lenient_keeps_going)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     rb_load_opts opts = plain_opts;
@@ -167,7 +158,7 @@ END_TEST
 
 START_TEST(sources_map_fields)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_source source = {"export", "**/export*.jsonl", unit_json("{\"ts\":\"created_at\",\"type\":\"stage\",\"key\":\"nonce\"}"),
                         unit_json("{\"source\":\"beam.bus\"}")};
     rb_load_opts opts = plain_opts;
@@ -200,7 +191,7 @@ END_TEST
 
 START_TEST(events_merge_in_evidence_order)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *a = "{\"ts\":\"2026-04-12T09:00:00Z\",\"type\":\"a1\"}\n"
@@ -228,7 +219,7 @@ END_TEST
 
 START_TEST(unsorted_inputs_are_named_then_buffered)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *a = "{\"ts\":\"2026-04-12T12:00:00+02:00\",\"type\":\"a1\"}\n"   /* 10:00Z */
@@ -264,7 +255,7 @@ END_TEST
 
 START_TEST(json_documents_keep_lines)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *text = "{\n  \"bundle\": \"inc-1\",\n  \"artifacts\": [\n    {\"path\": \"a.json\"}\n  ]\n}\n";
@@ -281,7 +272,7 @@ END_TEST
 
 START_TEST(yaml_documents_one_per_stream_document)
 {
-    enter_workdir();
+    unit_enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     const char *text = "a: 1\n---\nb:\n  c: [x, y]\n";

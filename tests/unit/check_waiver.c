@@ -13,21 +13,6 @@
 #include "util.h"
 #include "waiver.h"
 
-static void enter_workdir(void)
-{
-    char dir[] = "/tmp/rbaudit-waiver-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    ck_assert_int_eq(chdir(dir), 0);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    FILE *f = fopen(name, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int64_t at(const char *time)
 {
     int64_t us;
@@ -53,7 +38,7 @@ static void two_findings(rb_findings *list)
  * reported and suppressed, as "REPORTED|SUPPRESSED". */
 static char *apply(const char *text, const char *now)
 {
-    write_file("w.yaml", text);
+    unit_write_file("w.yaml", text);
     rb_evidence *ev = rb_evidence_new();
     rb_waivers *w;
     rb_error err;
@@ -87,7 +72,7 @@ static const char *by_fp = "- {fingerprint: fp2, reason: r, owner: o, expires: \
 
 START_TEST(matches_by_rule_and_key_or_fingerprint)
 {
-    enter_workdir();
+    unit_enter_workdir();
     expect_apply(by_key, "2026-04-12T00:00:00Z", "R-A-001:k2|k1");
     expect_apply(by_fp, "2026-04-12T00:00:00Z", "R-A-001:k1|k2");
 }
@@ -95,7 +80,7 @@ END_TEST
 
 START_TEST(a_date_holds_through_its_day)
 {
-    enter_workdir();
+    unit_enter_workdir();
     expect_apply(by_key, "2026-04-12T23:59:59.999999Z", "R-A-001:k2|k1");
     expect_apply(by_key, "2026-04-13T00:00:00Z", "R-A-001:k1,R-A-001:k2,RBA-WAIVER-EXPIRED:R-A-001:k1|");
     /* a time: now == expiry is expired (08:00Z is 10:00+02:00) */
@@ -106,7 +91,7 @@ END_TEST
 
 START_TEST(unused_waivers_are_reported)
 {
-    enter_workdir();
+    unit_enter_workdir();
     expect_apply("- {rule: R-A-001, key: k9, reason: r, owner: o, expires: 2027-01-01}\n", "2026-04-12T00:00:00Z",
                  "R-A-001:k1,R-A-001:k2,RBA-WAIVER-UNUSED:R-A-001:k9|");
     expect_apply("", "2026-04-12T00:00:00Z", "R-A-001:k1,R-A-001:k2|");
@@ -115,7 +100,7 @@ END_TEST
 
 START_TEST(malformed_waivers_name_their_line)
 {
-    enter_workdir();
+    unit_enter_workdir();
     static const struct {
         const char *text, *message;
     } cases[] = {
@@ -134,7 +119,7 @@ START_TEST(malformed_waivers_name_their_line)
         {"- {fingerprint: a, reason: r, owner: o, expires: 2027-01-01}\n---\n- {}\n", "expected one YAML document"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        write_file("w.yaml", cases[i].text);
+        unit_write_file("w.yaml", cases[i].text);
         rb_evidence *ev = rb_evidence_new();
         rb_waivers *w;
         rb_error err;
@@ -150,8 +135,8 @@ END_TEST
 
 START_TEST(baselines_suppress_known_fingerprints)
 {
-    enter_workdir();
-    write_file("old.json", "{\"schema\":\"rbaudit-report/1\",\"findings\":[{\"fingerprint\":\"fp1\"}],"
+    unit_enter_workdir();
+    unit_write_file("old.json", "{\"schema\":\"rbaudit-report/1\",\"findings\":[{\"fingerprint\":\"fp1\"}],"
                            "\"suppressed\":[{\"fingerprint\":\"zz\"}]}");
     rb_baseline *b;
     rb_error err;
@@ -165,7 +150,7 @@ START_TEST(baselines_suppress_known_fingerprints)
     rb_findings_clear(&found);
     rb_findings_clear(&suppressed);
     rb_baseline_free(b);
-    write_file("bad.json", "{\"schema\":\"rbaudit-report/1\",\"findings\":[{}],\"suppressed\":[]}");
+    unit_write_file("bad.json", "{\"schema\":\"rbaudit-report/1\",\"findings\":[{}],\"suppressed\":[]}");
     ck_assert_int_eq(rb_baseline_load("bad.json", &b, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "findings[0] has no 'fingerprint'"));
     rb_baseline_free(b);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Parses JSON text that the test itself wrote (aborts the test if invalid). */
 static inline json_t *unit_json(const char *text)
@@ -53,5 +54,23 @@ static inline void unit_remove_tree(const char *dir)
         srunner_free(runner);                                                        \
         return failed ? EXIT_FAILURE : EXIT_SUCCESS;                                 \
     }
+
+/* Makes a fresh directory and enters it: Check forks each test, so a test
+ * that calls this has short relative input names, as on a command line. */
+static inline void unit_enter_workdir(void)
+{
+    char dir[] = "/tmp/rbaudit-unit-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chdir(dir), 0);
+}
+
+/* Writes text to a file the test made. */
+static inline void unit_write_file(const char *name, const char *text)
+{
+    FILE *f = fopen(name, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
 
 #endif
