@@ -4,9 +4,10 @@
  * `then` without one is a finding (SPEC §4).
  *
  * State per key: the firsts that may still pair with a later then.  Without
- * `within` and correlation one first is as good as any, so only the first
- * one is kept; with `within`, firsts that have fallen out of the window of
- * the newest event are dropped (events come in time order).
+ * correlation one first is as good as another, so only one is kept: the
+ * newest, which stays in the window longest; with correlation every first
+ * in the window is kept, and with `within` firsts that have fallen out of
+ * the window of the newest event are dropped (events come in time order).
  */
 #include "check_pair.h"
 
@@ -69,8 +70,9 @@ static void before_event(void *state, const rb_rule *rule, const rb_event *ev, r
         firsts = rb_xcalloc(1, sizeof *firsts);
         rb_keymap_put(keys, key, firsts);
     }
-    if (p->has_within || p->correlated || firsts->n == 0)
-        rb_event_list_push(firsts, ev);
+    if (!p->correlated && firsts->n)
+        rb_event_list_remove(firsts, 0);
+    rb_event_list_push(firsts, ev);
 }
 
 const rb_check_kind rb_check_before = {
