@@ -20,6 +20,7 @@ static const rb_check_kind *const kinds[] = {
     &rb_check_concurrent,
     &rb_check_final,
     &rb_check_count,
+    &rb_check_sql,
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -134,9 +135,7 @@ static rb_code resolve_param(const rb_rule *rule, const rb_check_src *src, const
     return *v ? RB_OK : RB_ERULE;
 }
 
-/* The value at member `name` (through its "{param}"), or NULL when absent
- * (*has false). */
-static rb_code member_value(const rb_rule *rule, const rb_check_src *src, const char *name, bool *has,
+rb_code rb_check_value(const rb_rule *rule, const rb_check_src *src, const char *name, bool *has,
                             const json_t **v, rb_error *err)
 {
     *v = json_object_get(src->spec, name);
@@ -149,7 +148,7 @@ rb_code rb_check_duration(const rb_rule *rule, const rb_check_src *src, const ch
 {
     const json_t *v;
     *us = 0;
-    rb_code rc = member_value(rule, src, name, has, &v, err);
+    rb_code rc = rb_check_value(rule, src, name, has, &v, err);
     if (rc || !v)
         return rc;
     if (!json_is_string(v) || !rb_duration_parse(json_string_value(v), us) || *us < 0)
@@ -227,7 +226,7 @@ rb_code rb_check_integer(const rb_rule *rule, const rb_check_src *src, const cha
 {
     const json_t *v;
     *value = 0;
-    rb_code rc = member_value(rule, src, name, has, &v, err);
+    rb_code rc = rb_check_value(rule, src, name, has, &v, err);
     if (rc || !v)
         return rc;
     if (!json_is_integer(v))

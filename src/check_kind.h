@@ -86,6 +86,10 @@ struct rb_check_kind {
     void *(*start)(const rb_rule *rule);
     void (*event)(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run);
     void (*document)(void *state, const rb_rule *rule, const rb_document *doc, rb_run *run);
+    /* Called for every SQLite ledger of the run, after the events; an
+     * error (a query the ledger cannot run) stops the run. */
+    rb_code (*ledger)(void *state, const rb_rule *rule, const rb_ledger *ledger, rb_run *run,
+                      rb_error *err);
     void (*finish)(void *state, const rb_rule *rule, rb_run *run);
     void (*stop)(void *state);
 };
@@ -109,6 +113,11 @@ rb_code rb_check_selector(const rb_rule *rule, const rb_check_src *src, const ch
  * unparsable durations are errors. */
 rb_code rb_check_duration(const rb_rule *rule, const rb_check_src *src, const char *name,
                           bool *has, int64_t *us, rb_error *err);
+
+/* The value at member `name` (through its "{param}": the parameter's
+ * value), or NULL when absent (*has false).  Borrowed from the rule. */
+rb_code rb_check_value(const rb_rule *rule, const rb_check_src *src, const char *name, bool *has,
+                       const json_t **v, rb_error *err);
 
 /* Reads the integer at member `name` (a number, or "{param}" naming a
  * parameter that holds one); *has tells whether it was given. */
@@ -138,5 +147,6 @@ extern const rb_check_kind rb_check_sequence;
 extern const rb_check_kind rb_check_concurrent;
 extern const rb_check_kind rb_check_final;
 extern const rb_check_kind rb_check_count;
+extern const rb_check_kind rb_check_sql;
 
 #endif

@@ -42,7 +42,8 @@ static rb_code load_evidence(const rb_cli *o, const rb_ruleset *rs, rb_evidence 
     if (!o->n_inputs)
         return rb_error_set(err, RB_EUSAGE, "check: no input given (expected evidence files or "
                             "directories; see 'rbaudit check --help')");
-    rb_load_opts opts = {rs->sources, rs->n_sources, o->lenient, RB_DEFAULT_MAX_INPUT_BYTES};
+    rb_load_opts opts = {.sources = rs->sources, .n_sources = rs->n_sources, .lenient = o->lenient,
+                         .max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
     for (size_t i = 0; i < o->n_inputs; i++) {
         rb_code rc = rb_load_input(ev, o->inputs[i], rb_cli_kind_for(o, o->inputs[i]), &opts, err);
         if (rc)

@@ -3,7 +3,8 @@
  *
  * Events come from the event cursor in evidence order and go to every rule
  * whose `events:` selects them, then documents go to the rules that read
- * documents, then every check finishes.  When an input turns out not to be
+ * documents and ledgers to the checks that query them, then every check
+ * finishes.  When an input turns out not to be
  * in evidence order, that input is buffered and the pass starts again from
  * nothing, so findings never depend on how inputs were ordered on disk.
  */
@@ -78,6 +79,19 @@ static void feed_documents(rule_run *runs, size_t n, const rb_evidence *ev, rb_r
     }
 }
 
+static rb_code feed_ledgers(rule_run *runs, size_t n, const rb_evidence *ev, rb_run *run, rb_error *err)
+{
+    for (size_t l = 0; l < ev->n_ledgers; l++)
+        for (size_t r = 0; r < n; r++) {
+            const rb_check_kind *check = runs[r].rule->check;
+            rb_code rc = check->ledger ? check->ledger(runs[r].state, runs[r].rule, &ev->ledgers[l], run, err)
+                                       : RB_OK;
+            if (rc)
+                return rc;
+        }
+    return RB_OK;
+}
+
 static void finish_rules(rule_run *runs, size_t n, rb_run *run)
 {
     for (size_t r = 0; r < n; r++) {
@@ -101,6 +115,9 @@ static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, rb_run *run, rb_i
         run->has_end = run->has_now || ev->has_newest;
         run->end = run->has_now ? run->now : ev->newest_ts;
         feed_documents(runs, rs->n, ev, run);
+        rc = feed_ledgers(runs, rs->n, ev, run, err);
+    }
+    if (!rc && !*unsorted) {
         finish_rules(runs, rs->n, run);
         report_problems(ev, run);
     }

@@ -3,6 +3,7 @@
  */
 #include "evidence.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,10 +28,18 @@ void rb_evidence_free(rb_evidence *ev)
     }
     for (size_t i = 0; i < ev->n_problems; i++)
         free(ev->problems[i].message);
+    for (size_t i = 0; i < ev->n_ledgers; i++) {
+        sqlite3_close(ev->ledgers[i].db);
+        free(ev->ledgers[i].name);
+    }
+    free(ev->ledgers);
     for (size_t i = 0; i < ev->n_inputs; i++) {
         rb_input *in = ev->inputs[i];
         if (in->reader)
             in->reader->free(in->reader_state);
+        for (size_t k = 0; k < in->n_names; k++)
+            free(in->names[k]);
+        free(in->names);
         free(in->path);
         free(in);
     }
@@ -68,6 +77,29 @@ rb_input *rb_evidence_add_streamed_input(rb_evidence *ev, const char *path, cons
     in->reader = reader;
     in->reader_state = reader_state;
     return in;
+}
+
+const char *rb_input_intern(rb_input *in, const char *s)
+{
+    for (size_t i = 0; i < in->n_names; i++)
+        if (strcmp(in->names[i], s) == 0)
+            return in->names[i];
+    in->names = rb_xrealloc(in->names, (in->n_names + 1) * sizeof *in->names);
+    return in->names[in->n_names++] = rb_xstrdup(s);
+}
+
+void rb_evidence_set_reader(rb_evidence *ev, rb_input *in, const rb_event_reader_ops *reader,
+                            void *reader_state)
+{
+    (void)ev;
+    in->reader = reader;
+    in->reader_state = reader_state;
+}
+
+void rb_evidence_add_ledger(rb_evidence *ev, rb_input *in, struct sqlite3 *db, const char *name)
+{
+    rb_grow((void **)&ev->ledgers, &ev->cap_ledgers, ev->n_ledgers + 1, sizeof *ev->ledgers);
+    ev->ledgers[ev->n_ledgers++] = (rb_ledger){db, in, rb_xstrdup(name)};
 }
 
 /* What is wrong with an event object, or NULL; sets *ts when it is fine. */

@@ -37,13 +37,21 @@ typedef struct rb_input {
     size_t index;      /* position among the run's inputs */
     const rb_event_reader_ops *reader; /* streams its events; NULL if none */
     void *reader_state;                /* owned; freed by reader->free */
+    char **names;      /* strings origins borrow (table names): rb_input_intern */
+    size_t n_names;
 } rb_input;
 
 /* Where an event, a document or a finding comes from. */
 typedef struct rb_origin {
     const rb_input *input; /* borrowed from the evidence */
     long line;             /* 1-based line, 0 when the place is not a line */
+    const char *table;     /* a ledger row's table (borrowed from the input), or NULL */
+    int64_t row;           /* that row's rowid, 0 when unknown */
 } rb_origin;
+
+/* A string that lives as long as the input (e.g. a table name for
+ * origins); equal strings share one copy. */
+const char *rb_input_intern(rb_input *in, const char *s);
 
 struct rb_event {
     json_t *fields;   /* the event object, after field mapping (owned) */
@@ -80,6 +88,13 @@ typedef struct rb_document {
     rb_origin origin;
 } rb_document;
 
+/* A SQLite ledger of the run, for `sql:` checks (ledger.h). */
+typedef struct rb_ledger {
+    struct sqlite3 *db; /* read-only (owned) */
+    rb_input *input;
+    char *name;         /* what `db:` globs match: the file or member name */
+} rb_ledger;
+
 /* A problem found in evidence in --lenient mode; becomes an RBA-INPUT
  * finding instead of stopping the run. */
 typedef struct rb_problem {
@@ -97,6 +112,8 @@ struct rb_evidence {
     size_t n_docs, cap_docs;
     rb_problem *problems;
     size_t n_problems, cap_problems;
+    rb_ledger *ledgers;
+    size_t n_ledgers, cap_ledgers;
     bool has_newest;
     int64_t newest_ts; /* the newest event ts of the last pass: the default --now */
 };
@@ -136,6 +153,14 @@ const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fie
  * NULL (only bundle artifacts have one). */
 void rb_evidence_add_document(rb_evidence *ev, rb_origin origin, json_t *value,
                               rb_linemap *lines, const char *role);
+
+/* Attaches a reader of its events to an input read whole (a ledger whose
+ * rows a source maps to events); takes reader_state. */
+void rb_evidence_set_reader(rb_evidence *ev, rb_input *in, const rb_event_reader_ops *reader,
+                            void *reader_state);
+
+/* Adds a ledger of input in (takes db).  name: what `db:` globs match. */
+void rb_evidence_add_ledger(rb_evidence *ev, rb_input *in, struct sqlite3 *db, const char *name);
 
 /* Records a --lenient problem. */
 void rb_evidence_add_problem(rb_evidence *ev, rb_origin origin, const char *message);

@@ -162,6 +162,9 @@ static int compare_findings(const void *pa, const void *pb)
     long la = a->n_origins ? a->origins[0].line : 0, lb = b->n_origins ? b->origins[0].line : 0;
     if (la != lb)
         return la < lb ? -1 : 1;
+    int64_t ra = a->n_origins ? a->origins[0].row : 0, rb = b->n_origins ? b->origins[0].row : 0;
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
     if ((c = compare_keys(a->key, b->key)))
         return c;
     return strcmp(a->fingerprint, b->fingerprint);

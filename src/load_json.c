@@ -33,7 +33,7 @@ static rb_linemap *json_lines(const unsigned char *data, size_t len)
     return lines;
 }
 
-static rb_code load_json(rb_evidence *ev, const rb_input *in, const unsigned char *data,
+static rb_code load_json(rb_evidence *ev, rb_input *in, const unsigned char *data,
                          size_t len, const rb_load_opts *opts, rb_error *err)
 {
     json_error_t e;
@@ -41,7 +41,7 @@ static rb_code load_json(rb_evidence *ev, const rb_input *in, const unsigned cha
     if (!value)
         return rb_error_set(err, RB_EINPUT, "%s:%d:%d: invalid JSON: %s (expected one JSON value)",
                             in->path, e.line, e.column, e.text);
-    rb_origin origin = {in, 1};
+    rb_origin origin = {.input = in, .line = 1};
     rb_evidence_add_document(ev, origin, value, json_lines(data, len), NULL);
     return RB_OK;
 }

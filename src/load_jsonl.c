@@ -115,7 +115,7 @@ static const char *line_event(jsonl_reader *r, const char *line, size_t n, rb_ev
     if (!fields)
         return why->data;
     rb_source_apply(&r->opts, r->input, fields);
-    rb_origin origin = {r->input, r->line_no};
+    rb_origin origin = {.input = r->input, .line = r->line_no};
     const char *problem = rb_event_init(out, fields, origin, (uint64_t)r->line_no);
     if (problem)
         json_decref(fields);
@@ -154,7 +154,7 @@ static rb_code jsonl_next(void *state, rb_evidence *ev, rb_event *out, bool *got
         else if (!r->opts.lenient)
             rc = rb_error_set(err, RB_EINPUT, "%s:%ld: %s", r->input->path, r->line_no, problem);
         else
-            rb_evidence_add_problem(ev, (rb_origin){r->input, r->line_no}, problem);
+            rb_evidence_add_problem(ev, (rb_origin){.input = r->input, .line = r->line_no}, problem);
         rb_buf_free(&why);
         if (rc || *got)
             return rc;

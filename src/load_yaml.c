@@ -7,7 +7,7 @@
 #include "loader.h"
 #include "yaml_load.h"
 
-static rb_code load_yaml(rb_evidence *ev, const rb_input *in, const unsigned char *data,
+static rb_code load_yaml(rb_evidence *ev, rb_input *in, const unsigned char *data,
                          size_t len, const rb_load_opts *opts, rb_error *err)
 {
     rb_yaml_doc *docs = NULL;
@@ -16,7 +16,7 @@ static rb_code load_yaml(rb_evidence *ev, const rb_input *in, const unsigned cha
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        rb_origin origin = {in, docs[i].line};
+        rb_origin origin = {.input = in, .line = docs[i].line};
         rb_evidence_add_document(ev, origin, docs[i].value, docs[i].lines, NULL);
         docs[i].value = NULL;
         docs[i].lines = NULL;

@@ -12,10 +12,14 @@
 
 #include "util.h"
 
+/* Content sniffing tries these in order: binary headers first. */
 static const rb_loader *const loaders[] = {
+    &rb_loader_sqlite,
     &rb_loader_jsonl,
     &rb_loader_json,
     &rb_loader_yaml,
+    &rb_loader_junit,
+    &rb_loader_markdown,
 };
 #define N_LOADERS (sizeof loaders / sizeof loaders[0])
 
@@ -52,6 +56,18 @@ const char *rb_loader_kinds(void)
     return list;
 }
 
+/* Every known suffix, for messages (".jsonl, .ndjson, ..."). */
+static const char *suffix_list(void)
+{
+    static char list[512];
+    if (!list[0]) {
+        for (size_t i = 0; i < N_LOADERS; i++)
+            for (const char *const *s = loaders[i]->suffixes; *s; s++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "", *s);
+    }
+    return list;
+}
+
 static const rb_loader *sniff(const unsigned char *data, size_t len)
 {
     for (size_t i = 0; i < N_LOADERS; i++)
@@ -60,25 +76,32 @@ static const rb_loader *sniff(const unsigned char *data, size_t len)
     return NULL;
 }
 
+void rb_source_apply_one(const rb_source *s, json_t *event)
+{
+    const char *canonical;
+    json_t *original;
+    json_object_foreach(s->fields, canonical, original) {
+        json_t *v = json_object_get(event, json_string_value(original));
+        if (v)
+            json_object_set(event, canonical, v);
+    }
+    json_t *v;
+    json_object_foreach(s->set, canonical, v) {
+        if (!json_object_get(event, canonical))
+            json_object_set(event, canonical, v);
+    }
+}
+
+bool rb_source_takes(const rb_source *s, const char *path)
+{
+    return rb_path_glob(s->files, path) || rb_path_glob(s->files, rb_path_basename(path));
+}
+
 void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event)
 {
-    for (size_t i = 0; i < opts->n_sources; i++) {
-        const rb_source *s = &opts->sources[i];
-        if (!rb_path_glob(s->files, in->path))
-            continue;
-        const char *canonical;
-        json_t *original;
-        json_object_foreach(s->fields, canonical, original) {
-            json_t *v = json_object_get(event, json_string_value(original));
-            if (v)
-                json_object_set(event, canonical, v);
-        }
-        json_t *v;
-        json_object_foreach(s->set, canonical, v) {
-            if (!json_object_get(event, canonical))
-                json_object_set(event, canonical, v);
-        }
-    }
+    for (size_t i = 0; i < opts->n_sources; i++)
+        if (!opts->sources[i].query && rb_path_glob(opts->sources[i].files, in->path))
+            rb_source_apply_one(&opts->sources[i], event);
 }
 
 /* How much of a file with an unknown name is read to tell its kind. */
@@ -102,8 +125,8 @@ static rb_code sniff_file(const char *path, const rb_loader **loader, rb_error *
     if (!*loader)
         return rb_error_set(err, RB_EINPUT,
                             "%s: cannot tell what kind of evidence this is (expected a name ending in "
-                            ".jsonl, .ndjson, .json, .yaml or .yml, or --kind KIND=%s with KIND one of: %s)",
-                            path, path, rb_loader_kinds());
+                            "%s, or --kind KIND=%s with KIND one of: %s)",
+                            path, suffix_list(), path, rb_loader_kinds());
     return RB_OK;
 }
 

@@ -15,10 +15,14 @@
 #include "error.h"
 #include "evidence.h"
 
-/* A pack's `sources:` entry: how the events of some inputs are named. */
+/* A pack's `sources:` entry: how the events of some inputs are named.
+ * With a `query`, it maps the rows of a SQLite ledger to events (the
+ * columns become fields); without one, it renames the fields of event
+ * logs. */
 typedef struct rb_source {
     char *name;     /* the entry's name, for messages */
     char *files;    /* path glob (util.h rb_path_glob) of the inputs it maps */
+    char *query;    /* SQL for ledgers, or NULL */
     json_t *fields; /* object: canonical field -> its name in the input */
     json_t *set;    /* object: fields given to every event that lacks them */
 } rb_source;
@@ -28,6 +32,7 @@ typedef struct rb_load_opts {
     size_t n_sources;
     bool lenient;            /* bad events become RBA-INPUT findings */
     size_t max_input_bytes;  /* larger inputs are refused */
+    size_t max_markdown_bytes; /* larger Markdown reports are refused; 0: 1 MiB */
 } rb_load_opts;
 
 #define RB_DEFAULT_MAX_INPUT_BYTES ((size_t)2 << 30)
@@ -41,7 +46,7 @@ typedef struct rb_loader {
     /* Kinds read whole: parses data (the whole input, NUL-terminated at
      * data[len]) into events and documents of ev.  Errors name in->path and
      * the line.  NULL for streamed kinds. */
-    rb_code (*load)(rb_evidence *ev, const rb_input *in, const unsigned char *data,
+    rb_code (*load)(rb_evidence *ev, rb_input *in, const unsigned char *data,
                     size_t len, const rb_load_opts *opts, rb_error *err);
     /* Streamed kinds: registers the input at path with a reader of its
      * events (evidence.h), which the engine's pass drives; opts->sources
@@ -52,6 +57,9 @@ typedef struct rb_loader {
 extern const rb_loader rb_loader_jsonl;
 extern const rb_loader rb_loader_json;
 extern const rb_loader rb_loader_yaml;
+extern const rb_loader rb_loader_sqlite;
+extern const rb_loader rb_loader_junit;
+extern const rb_loader rb_loader_markdown;
 
 /* The loader of a --kind name, or NULL. */
 const rb_loader *rb_loader_find(const char *kind);
@@ -71,8 +79,16 @@ const char *rb_loader_kinds(void);
 rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind,
                       const rb_load_opts *opts, rb_error *err);
 
-/* Applies every source entry whose `files` matches in->path to an event:
- * renames mapped fields and adds `set` fields (used by event loaders). */
+/* Applies every source entry without a query whose `files` matches
+ * in->path to an event: renames mapped fields and adds `set` fields (used
+ * by event loaders). */
 void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event);
+
+/* Applies one source's `fields` and `set` to an event. */
+void rb_source_apply_one(const rb_source *s, json_t *event);
+
+/* Whether a source's `files` glob takes an input: its path, or the last
+ * component of it (a ledger named in any directory). */
+bool rb_source_takes(const rb_source *s, const char *path);
 
 #endif

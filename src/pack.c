@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jsonpath.h"
+#include "ledger.h"
 #include "util.h"
 #include "yaml_load.h"
 
@@ -26,6 +27,7 @@ static void source_free(rb_source *s)
 {
     free(s->name);
     free(s->files);
+    free(s->query);
     json_decref(s->fields);
     json_decref(s->set);
 }
@@ -132,9 +134,10 @@ static rb_code load_source(rb_ruleset *rs, const json_t *spec, const char *path,
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)spec, k, v) {
-        if (strcmp(k, "name") && strcmp(k, "files") && strcmp(k, "fields") && strcmp(k, "set")) {
+        if (strcmp(k, "name") && strcmp(k, "files") && strcmp(k, "query") && strcmp(k, "fields") &&
+            strcmp(k, "set")) {
             char *p = rb_jsonpath_child_key(path, k);
-            char *what = rb_xasprintf("unknown key '%s' in a source (expected name, files, fields, set)", k);
+            char *what = rb_xasprintf("unknown key '%s' in a source (expected name, files, query, fields, set)", k);
             rb_code rc = file_error(rf, p, err, what);
             free(what);
             free(p);
@@ -143,8 +146,15 @@ static rb_code load_source(rb_ruleset *rs, const json_t *spec, const char *path,
     }
     json_t *name = json_object_get(spec, "name"), *files = json_object_get(spec, "files");
     json_t *fields = json_object_get(spec, "fields"), *set = json_object_get(spec, "set");
+    json_t *query = json_object_get(spec, "query");
     if (!json_is_string(name) || !json_is_string(files))
         return file_error(rf, path, err, "a source needs 'name' and 'files' (a path glob) as strings");
+    if (query && (!json_is_string(query) || !rb_ledger_sql_complete(json_string_value(query)))) {
+        char *p = rb_jsonpath_child_key(path, "query");
+        rb_code rc = file_error(rf, p, err, "'query' must be one complete SQL statement (a SELECT)");
+        free(p);
+        return rc;
+    }
     if ((fields && !string_map(fields)) || (set && !json_is_object(set)))
         return file_error(rf, path, err,
                           "'fields' must map canonical names to input field names, 'set' must be a mapping");
@@ -152,6 +162,7 @@ static rb_code load_source(rb_ruleset *rs, const json_t *spec, const char *path,
     rb_source *s = &rs->sources[rs->n_sources++];
     s->name = rb_xstrdup(json_string_value(name));
     s->files = rb_xstrdup(json_string_value(files));
+    s->query = query ? rb_xstrdup(json_string_value(query)) : NULL;
     s->fields = fields ? json_incref(fields) : json_object();
     s->set = set ? json_incref(set) : json_object();
     return RB_OK;

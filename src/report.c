@@ -92,8 +92,11 @@ rb_code rb_output_write(rb_output *out, const rb_report *report, const rb_report
                         rb_error *err)
 {
     rb_code rc = out->reporter->write(report, style, out->file, err);
-    if (rc)
-        return rc;
+    return rc ? rc : rb_output_commit(out, err);
+}
+
+rb_code rb_output_commit(rb_output *out, rb_error *err)
+{
     if (!out->tmp)
         return fflush(out->file) == 0 ? RB_OK
                                       : rb_error_set(err, RB_EINTERNAL, "writing the report: %s", strerror(errno));

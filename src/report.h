@@ -74,6 +74,10 @@ rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *
 rb_code rb_output_write(rb_output *out, const rb_report *report, const rb_report_style *style,
                         rb_error *err);
 
+/* Finishes an output written directly to out->file (a command's own
+ * format): flushes it and renames the temporary file into place. */
+rb_code rb_output_commit(rb_output *out, rb_error *err);
+
 /* Removes the temporary file (if any) and frees the output's strings. */
 void rb_output_close(rb_output *out);
 

@@ -12,6 +12,10 @@ static json_t *origin_json(const rb_origin *o)
     json_t *j = json_pack("{s:s, s:s}", "path", o->input->path, "sha256", o->input->sha256);
     if (o->line)
         json_object_set_new(j, "line", json_integer(o->line));
+    if (o->table)
+        json_object_set_new(j, "table", json_string(o->table));
+    if (o->row)
+        json_object_set_new(j, "rowid", json_integer(o->row));
     return j;
 }
 

@@ -51,6 +51,10 @@ static void write_finding(const rb_finding *f, const rb_report_style *style, FIL
         fprintf(out, "%s%s", paint(style, DIM), f->origins[0].input->path);
         if (f->origins[0].line)
             fprintf(out, ":%ld", f->origins[0].line);
+        if (f->origins[0].table)
+            fprintf(out, " %s", f->origins[0].table);
+        if (f->origins[0].row)
+            fprintf(out, " rowid %lld", (long long)f->origins[0].row);
         fprintf(out, "%s  ", paint(style, RESET));
     }
     if (!json_is_null(f->key)) {

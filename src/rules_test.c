@@ -154,7 +154,8 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const ch
     lines expected = {0}, actual = {0};
     rb_findings found = {0};
     rb_evidence *ev = rb_evidence_new();
-    rb_load_opts opts = {rs->sources, rs->n_sources, false, RB_DEFAULT_MAX_INPUT_BYTES};
+    rb_load_opts opts = {.sources = rs->sources, .n_sources = rs->n_sources,
+                         .max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
     rb_engine_opts engine_opts = {false, 0};
     rb_engine_result result;
     rb_code rc = RB_OK;

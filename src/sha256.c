@@ -4,7 +4,9 @@
 #include "sha256.h"
 
 #include <openssl/evp.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "util.h"
@@ -46,4 +48,27 @@ void rb_sha256_hex(const void *data, size_t len, char hex[RB_SHA256_HEX_LEN + 1]
     rb_sha256 *h = rb_sha256_new();
     rb_sha256_update(h, data, len);
     rb_sha256_final(h, hex);
+}
+
+rb_code rb_sha256_file(const char *path, char hex[RB_SHA256_HEX_LEN + 1], uint64_t *bytes,
+                       rb_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    rb_sha256 *h = rb_sha256_new();
+    unsigned char *buf = rb_xmalloc(1 << 16);
+    size_t n;
+    *bytes = 0;
+    while ((n = fread(buf, 1, 1 << 16, f)) > 0) {
+        rb_sha256_update(h, buf, n);
+        *bytes += n;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    free(buf);
+    rb_sha256_final(h, hex);
+    if (failed)
+        return rb_error_set(err, RB_EINPUT, "%s: read error", path);
+    return RB_OK;
 }

@@ -5,6 +5,9 @@
 #define RB_SHA256_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
 
 #define RB_SHA256_HEX_LEN 64
 
@@ -15,6 +18,10 @@ typedef struct rb_sha256 rb_sha256;
 rb_sha256 *rb_sha256_new(void);
 void rb_sha256_update(rb_sha256 *h, const void *data, size_t len);
 void rb_sha256_final(rb_sha256 *h, char hex[RB_SHA256_HEX_LEN + 1]);
+
+/* Hashes the file at path; *bytes gets its size.  Errors name the path. */
+rb_code rb_sha256_file(const char *path, char hex[RB_SHA256_HEX_LEN + 1], uint64_t *bytes,
+                       rb_error *err);
 
 /* One-shot digest of a buffer. */
 void rb_sha256_hex(const void *data, size_t len, char hex[RB_SHA256_HEX_LEN + 1]);

@@ -5,6 +5,7 @@
 #ifndef RB_UTIL_H
 #define RB_UTIL_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,11 @@ bool rb_path_glob(const char *pattern, const char *path);
 /* Number of UTF-8 code points in s, which must be valid UTF-8 (every
  * jansson string is); continuation bytes are not counted. */
 size_t rb_utf8_length(const char *s, size_t n);
+
+/* A JSON string of n bytes of text from evidence: bytes that are not valid
+ * UTF-8 become U+FFFD, so that every report stays valid JSON.  New
+ * reference. */
+json_t *rb_json_text(const char *s, size_t n);
 
 /* Called by rb_dir_each for one entry: its path (dir/name), its name and
  * what stat(2) says of it (links followed). */

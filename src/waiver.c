@@ -150,7 +150,7 @@ static rb_code read_list(const rb_yaml_doc *doc, const char *file, rb_input *in,
     json_array_foreach(doc->value, i, entry) {
         char *path = rb_jsonpath_child_index("", i);
         waiver *x = &w->items[w->n++];
-        x->origin = (rb_origin){in, rb_linemap_nearest(doc->lines, path)};
+        x->origin = (rb_origin){.input = in, .line = rb_linemap_nearest(doc->lines, path)};
         rb_code rc = read_entry(entry, file, doc->lines, path, x, err);
         free(path);
         if (rc)

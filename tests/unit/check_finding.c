@@ -120,7 +120,7 @@ END_TEST
 static rb_finding *placed(const char *rule_id, rb_severity sev, const rb_input *in, long line, const char *key)
 {
     rb_finding *f = rb_finding_builtin(rule_id, sev, "m");
-    rb_origin o = {in, line};
+    rb_origin o = {.input = in, .line = line};
     rb_finding_add_origin(f, o);
     json_t *k = key ? json_string(key) : NULL;
     rb_finding_set_key(f, k);

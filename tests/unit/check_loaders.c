@@ -13,7 +13,7 @@
 #include "timeutil.h"
 #include "util.h"
 
-static const rb_load_opts plain_opts = {NULL, 0, false, RB_DEFAULT_MAX_INPUT_BYTES};
+static const rb_load_opts plain_opts = {.max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
 
 /* Writes text to the relative path name (making its directory). */
 static void write_file(const char *name, const char *text)
@@ -159,7 +159,7 @@ END_TEST
 START_TEST(sources_map_fields)
 {
     unit_enter_workdir();
-    rb_source source = {"export", "**/export*.jsonl", unit_json("{\"ts\":\"created_at\",\"type\":\"stage\",\"key\":\"nonce\"}"),
+    rb_source source = {"export", "**/export*.jsonl", NULL, unit_json("{\"ts\":\"created_at\",\"type\":\"stage\",\"key\":\"nonce\"}"),
                         unit_json("{\"source\":\"beam.bus\"}")};
     rb_load_opts opts = plain_opts;
     opts.sources = &source;

@@ -1,0 +1,296 @@
+/*
+ * ledger.c — opening SQLite ledgers without ever touching them, and reading
+ * their rows as JSON (ledger.h).
+ */
+#include "ledger.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define HEADER_BYTES 100
+static const char header_magic[16] = "SQLite format 3";
+
+bool rb_ledger_sniff(const unsigned char *data, size_t len)
+{
+    return len >= sizeof header_magic && memcmp(data, header_magic, sizeof header_magic) == 0;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Checks the 100-byte header against the size of the whole image, so that
+ * a truncated copy is refused before a query meets the missing pages. */
+static rb_code check_header(const unsigned char *h, size_t got, uint64_t size, const char *name,
+                            rb_error *err)
+{
+    if (got < HEADER_BYTES || !rb_ledger_sniff(h, got))
+        return rb_error_set(err, RB_EINPUT,
+                            "%s: not a SQLite database (expected the header \"SQLite format 3\" at byte 0; "
+                            "the file is truncated, encrypted or of another kind)",
+                            name);
+    uint32_t page_size = (uint32_t)h[16] << 8 | h[17];
+    if (page_size == 1)
+        page_size = 65536;
+    if (page_size < 512 || (page_size & (page_size - 1)) != 0)
+        return rb_error_set(err, RB_EINPUT, "%s: byte 16: invalid SQLite page size %u (expected a power of two "
+                            "from 512 to 65536)", name, page_size);
+    uint32_t pages = be32(h + 28);
+    bool pages_valid = pages != 0 && be32(h + 24) == be32(h + 92);
+    if (pages_valid && (uint64_t)pages * page_size > size)
+        return rb_error_set(err, RB_EINPUT,
+                            "%s: truncated SQLite database: the header says %u pages of %u bytes, "
+                            "the file has %llu bytes", name, pages, page_size, (unsigned long long)size);
+    if (size % page_size != 0)
+        return rb_error_set(err, RB_EINPUT,
+                            "%s: truncated SQLite database: %llu bytes is not a whole number of %u-byte pages",
+                            name, (unsigned long long)size, page_size);
+    return RB_OK;
+}
+
+/* Reads the header of a file and its size. */
+static rb_code read_header(const char *path, const char *name, unsigned char *h, size_t *got,
+                           uint64_t *size, rb_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", name, strerror(errno));
+    struct stat st;
+    rb_code rc = RB_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = rb_error_set(err, RB_EINPUT, "%s: not a regular file", name);
+    } else {
+        ssize_t n = read(fd, h, HEADER_BYTES);
+        if (n < 0)
+            rc = rb_error_set(err, RB_EINPUT, "%s: read error: %s", name, strerror(errno));
+        *got = n < 0 ? 0 : (size_t)n;
+        *size = (uint64_t)st.st_size;
+    }
+    close(fd);
+    return rc;
+}
+
+/* A hostile schema must not run functions with side effects in views or
+ * triggers, nor be able to corrupt anything through writable schema. */
+static void harden(sqlite3 *db)
+{
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+}
+
+/* Reads the schema once, so that an unreadable one fails at open. */
+static rb_code check_schema(sqlite3 *db, const char *name, rb_error *err)
+{
+    sqlite3_stmt *stmt;
+    rb_code rc = rb_ledger_prepare(db, "SELECT count(*) FROM sqlite_schema", name, "the schema", &stmt, err);
+    if (rc)
+        return rc;
+    bool row;
+    rc = rb_ledger_step(stmt, name, "the schema", &row, err);
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* "file:" URI of a path: everything but unreserved characters and '/'
+ * percent-encoded, so that '?', '#' and '%' in names stay part of them. */
+static char *file_uri(const char *path)
+{
+    rb_buf b = {0};
+    rb_buf_puts(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            rb_buf_putc(&b, (char)*p);
+        else
+            rb_buf_printf(&b, "%%%02X", *p);
+    }
+    rb_buf_puts(&b, "?mode=ro&immutable=1");
+    return rb_buf_take(&b);
+}
+
+static rb_code open_failed(sqlite3 *db, const char *name, rb_error *err)
+{
+    rb_code rc = rb_error_set(err, RB_EINPUT, "%s: cannot open as a SQLite database: %s", name,
+                              db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return rc;
+}
+
+rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb_error *err)
+{
+    *db = NULL;
+    unsigned char h[HEADER_BYTES];
+    size_t got = 0;
+    uint64_t size = 0;
+    rb_code rc = read_header(path, name, h, &got, &size, err);
+    if (!rc)
+        rc = check_header(h, got, size, name, err);
+    if (rc)
+        return rc;
+    char *uri = file_uri(path);
+    sqlite3 *handle = NULL;
+    int src = sqlite3_open_v2(uri, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    free(uri);
+    if (src != SQLITE_OK)
+        return open_failed(handle, name, err);
+    harden(handle);
+    if ((rc = check_schema(handle, name, err))) {
+        sqlite3_close(handle);
+        return rc;
+    }
+    *db = handle;
+    return RB_OK;
+}
+
+rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char *name, sqlite3 **db,
+                              rb_error *err)
+{
+    *db = NULL;
+    rb_code rc = check_header(data, len, len, name, err);
+    if (rc)
+        return rc;
+    sqlite3 *handle = NULL;
+    if (sqlite3_open_v2(":memory:", &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return open_failed(handle, name, err);
+    unsigned char *image = sqlite3_malloc64(len);
+    if (!image)
+        rb_out_of_memory(len);
+    memcpy(image, data, len);
+    /* A WAL-mode image (format bytes 2) cannot be read from memory; the
+     * private copy is marked rollback-mode, which reads the same pages. */
+    if (image[18] == 2 && image[19] == 2)
+        image[18] = image[19] = 1;
+    int src = sqlite3_deserialize(handle, "main", image, (sqlite3_int64)len, (sqlite3_int64)len,
+                                  SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
+    if (src != SQLITE_OK)
+        return open_failed(handle, name, err);
+    harden(handle);
+    if ((rc = check_schema(handle, name, err))) {
+        sqlite3_close(handle);
+        return rc;
+    }
+    *db = handle;
+    return RB_OK;
+}
+
+bool rb_ledger_sql_complete(const char *sql)
+{
+    char *terminated = rb_xasprintf("%s\n;", sql);
+    bool complete = sqlite3_complete(terminated) != 0;
+    free(terminated);
+    return complete && strspn(sql, " \t\r\n;") != strlen(sql);
+}
+
+rb_code rb_ledger_prepare(sqlite3 *db, const char *sql, const char *name, const char *what,
+                          sqlite3_stmt **stmt, rb_error *err)
+{
+    const char *tail = NULL;
+    *stmt = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, stmt, &tail) != SQLITE_OK)
+        return rb_error_set(err, RB_EINPUT, "%s: %s: %s", name, what, sqlite3_errmsg(db));
+    while (tail && (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == '\r' || *tail == ';'))
+        tail++;
+    const char *problem = NULL;
+    if (!*stmt)
+        problem = "the query is empty (expected one SELECT statement)";
+    else if (tail && *tail)
+        problem = "more than one statement (expected one SELECT statement)";
+    else if (!sqlite3_stmt_readonly(*stmt))
+        problem = "the statement would write (expected a read-only SELECT)";
+    if (problem) {
+        sqlite3_finalize(*stmt);
+        *stmt = NULL;
+        return rb_error_set(err, RB_EINPUT, "%s: %s: %s", name, what, problem);
+    }
+    return RB_OK;
+}
+
+rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, bool *row, rb_error *err)
+{
+    int src = sqlite3_step(stmt);
+    *row = src == SQLITE_ROW;
+    if (src == SQLITE_ROW || src == SQLITE_DONE)
+        return RB_OK;
+    return rb_error_set(err, RB_EINPUT, "%s: %s: %s", name, what, sqlite3_errmsg(sqlite3_db_handle(stmt)));
+}
+
+json_t *rb_ledger_column_json(sqlite3_stmt *stmt, int i)
+{
+    switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER:
+        return json_integer(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT:
+        return json_real(sqlite3_column_double(stmt, i));
+    case SQLITE_TEXT: {
+        const char *s = (const char *)sqlite3_column_text(stmt, i);
+        return rb_json_text(s, (size_t)sqlite3_column_bytes(stmt, i));
+    }
+    case SQLITE_BLOB: {
+        const unsigned char *p = sqlite3_column_blob(stmt, i);
+        size_t n = (size_t)sqlite3_column_bytes(stmt, i);
+        char *hex = rb_xmalloc(2 * n + 1);
+        for (size_t k = 0; k < n; k++)
+            sprintf(hex + 2 * k, "%02x", p[k]);
+        hex[2 * n] = '\0';
+        json_t *v = json_string(hex);
+        free(hex);
+        return v;
+    }
+    default:
+        return json_null();
+    }
+}
+
+json_t *rb_ledger_row_json(sqlite3_stmt *stmt)
+{
+    json_t *row = json_object();
+    int n = sqlite3_column_count(stmt);
+    for (int i = 0; i < n; i++)
+        json_object_set_new(row, sqlite3_column_name(stmt, i), rb_ledger_column_json(stmt, i));
+    return row;
+}
+
+/* Whether column i holds a rowid: by name, or as the table's INTEGER
+ * PRIMARY KEY (an alias of the rowid). */
+static bool is_rowid_column(sqlite3_stmt *stmt, int i)
+{
+    const char *name = sqlite3_column_name(stmt, i);
+    if (!strcmp(name, "rowid") || !strcmp(name, "_rowid_") || !strcmp(name, "oid"))
+        return sqlite3_column_type(stmt, i) == SQLITE_INTEGER;
+    const char *table = sqlite3_column_table_name(stmt, i);
+    const char *origin = sqlite3_column_origin_name(stmt, i);
+    const char *type = NULL;
+    int pk = 0;
+    if (!table || !origin ||
+        sqlite3_table_column_metadata(sqlite3_db_handle(stmt), sqlite3_column_database_name(stmt, i),
+                                      table, origin, &type, NULL, NULL, &pk, NULL) != SQLITE_OK)
+        return false;
+    return pk && type && strcasecmp(type, "INTEGER") == 0 && sqlite3_column_type(stmt, i) == SQLITE_INTEGER;
+}
+
+rb_origin rb_ledger_origin(rb_input *in, sqlite3_stmt *stmt)
+{
+    rb_origin o = {.input = in};
+    bool found_rowid = false;
+    for (int i = 0; i < sqlite3_column_count(stmt); i++) {
+        const char *table = sqlite3_column_table_name(stmt, i);
+        if (!o.table && table)
+            o.table = rb_input_intern(in, table);
+        if (!found_rowid && is_rowid_column(stmt, i)) {
+            o.row = sqlite3_column_int64(stmt, i);
+            found_rowid = true;
+        }
+    }
+    return o;
+}

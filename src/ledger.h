@@ -1,0 +1,64 @@
+/*
+ * ledger.h — SQLite ledgers opened so that evidence is never written,
+ * locked or journaled (SPEC §3.3, §8), and their rows as JSON values.
+ *
+ * A file is opened with `mode=ro&immutable=1`: SQLite then neither takes
+ * locks nor looks for a hot journal or a WAL, so nothing next to the file
+ * is created or rolled back.  A bundle member is deserialized from memory,
+ * read-only.  Either way the schema is untrusted (trusted_schema off,
+ * defensive mode on) and the header is checked before any query, so that a
+ * truncated, encrypted or foreign file is an input error naming the file.
+ *
+ * Ownership: the sqlite3 handles returned are the caller's (sqlite3_close);
+ * JSON values returned are new references.
+ */
+#ifndef RB_LEDGER_H
+#define RB_LEDGER_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "evidence.h"
+
+/* Whether data starts with the SQLite header string. */
+bool rb_ledger_sniff(const unsigned char *data, size_t len);
+
+/* Opens the SQLite file at path read-only and immutable; `name` is how
+ * errors call it. */
+rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb_error *err);
+
+/* Opens an in-memory copy of a SQLite image (a bundle member). */
+rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char *name, sqlite3 **db,
+                              rb_error *err);
+
+/* Whether sql is one complete statement (a final ';' optional): what a
+ * rule file can check before any ledger is open. */
+bool rb_ledger_sql_complete(const char *sql);
+
+/* Prepares one read-only statement; an error names `name` (the ledger) and
+ * `what` (e.g. "source 'intents'"), and what SQLite said. */
+rb_code rb_ledger_prepare(sqlite3 *db, const char *sql, const char *name, const char *what,
+                          sqlite3_stmt **stmt, rb_error *err);
+
+/* Steps a statement: *row tells whether a row is ready.  A step error
+ * (corruption found while reading) names the ledger and `what`. */
+rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, bool *row,
+                       rb_error *err);
+
+/* Column i of the current row as JSON: integers, reals, text (invalid
+ * UTF-8 replaced by U+FFFD), null, and blobs as lowercase hex strings. */
+json_t *rb_ledger_column_json(sqlite3_stmt *stmt, int i);
+
+/* Where the current row of a query on input `in` comes from: the table of
+ * its first column read from one (none for computed rows), and its rowid
+ * when the query selects the rowid or an INTEGER PRIMARY KEY (else 0). */
+rb_origin rb_ledger_origin(rb_input *in, sqlite3_stmt *stmt);
+
+/* The current row as an object of column name -> value. */
+json_t *rb_ledger_row_json(sqlite3_stmt *stmt);
+
+#endif

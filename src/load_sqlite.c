@@ -1,0 +1,204 @@
+/*
+ * load_sqlite.c — SQLite ledgers (SPEC §3.3): told by their header, opened
+ * read-only and immutable (ledger.h), kept open for `sql:` checks, and
+ * mapped to events by the pack's `sources:` entries that have a `query`.
+ *
+ * The rows of every such query stream during the engine's pass: a reader
+ * steps the queries side by side and hands out their rows in evidence
+ * order, so a ledger of any size is audited in the memory of its open keys.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "loader.h"
+#include "sha256.h"
+#include "util.h"
+
+/* One source query being stepped, with its next event. */
+typedef struct query_cursor {
+    const rb_source *source;
+    sqlite3_stmt *stmt;
+    bool has_head;
+    rb_event head;
+} query_cursor;
+
+/* The state of one ledger's reader. */
+typedef struct ledger_reader {
+    sqlite3 *db;          /* borrowed from the evidence's ledger */
+    rb_input *input;
+    rb_load_opts opts;
+    query_cursor *queries;
+    size_t n_queries;
+    bool started;         /* the first row of each query has been read */
+    uint64_t rows_read;   /* rows read so far: the input-order tie-break */
+} ledger_reader;
+
+static void reader_close(void *state)
+{
+    ledger_reader *r = state;
+    for (size_t i = 0; i < r->n_queries; i++) {
+        query_cursor *q = &r->queries[i];
+        sqlite3_finalize(q->stmt);
+        q->stmt = NULL;
+        if (q->has_head)
+            json_decref(q->head.fields);
+        q->has_head = false;
+    }
+}
+
+static void reader_free(void *state)
+{
+    ledger_reader *r = state;
+    reader_close(r);
+    free(r->queries);
+    free(r);
+}
+
+/* Steps query q to its next event (skipping bad rows in --lenient mode). */
+static rb_code advance(ledger_reader *r, query_cursor *q, rb_evidence *ev, rb_error *err)
+{
+    char what[512];
+    snprintf(what, sizeof what, "source '%s'", q->source->name);
+    for (;;) {
+        bool row;
+        rb_code rc = rb_ledger_step(q->stmt, r->input->path, what, &row, err);
+        q->has_head = false;
+        if (rc || !row)
+            return rc;
+        json_t *fields = rb_ledger_row_json(q->stmt);
+        rb_source_apply_one(q->source, fields);
+        rb_origin origin = rb_ledger_origin(r->input, q->stmt);
+        const char *problem = rb_event_init(&q->head, fields, origin, ++r->rows_read);
+        if (!problem) {
+            q->has_head = true;
+            return RB_OK;
+        }
+        json_decref(fields);
+        char *message = rb_xasprintf("%s, row %lld%s%s: %s", what, (long long)origin.row,
+                                     origin.table ? " of " : "", origin.table ? origin.table : "", problem);
+        if (!r->opts.lenient) {
+            rc = rb_error_set(err, RB_EINPUT, "%s: %s", r->input->path, message);
+            free(message);
+            return rc;
+        }
+        rb_evidence_add_problem(ev, origin, message);
+        free(message);
+    }
+}
+
+static rb_code reader_open(void *state, rb_error *err)
+{
+    ledger_reader *r = state;
+    reader_close(r);
+    r->started = false;
+    r->rows_read = 0;
+    for (size_t i = 0; i < r->n_queries; i++) {
+        query_cursor *q = &r->queries[i];
+        char what[512];
+        snprintf(what, sizeof what, "source '%s'", q->source->name);
+        rb_code rc = rb_ledger_prepare(r->db, q->source->query, r->input->path, what, &q->stmt, err);
+        if (rc)
+            return rc;
+    }
+    return RB_OK;
+}
+
+/* Hands out the earliest head of all queries; a query's first row is read
+ * on the first call so that open stays cheap. */
+static rb_code reader_next(void *state, rb_evidence *ev, rb_event *out, bool *got, rb_error *err)
+{
+    ledger_reader *r = state;
+    *got = false;
+    if (!r->started) {
+        r->started = true;
+        for (size_t i = 0; i < r->n_queries; i++) {
+            rb_code rc = advance(r, &r->queries[i], ev, err);
+            if (rc)
+                return rc;
+        }
+    }
+    query_cursor *best = NULL;
+    for (size_t i = 0; i < r->n_queries; i++) {
+        query_cursor *q = &r->queries[i];
+        if (q->has_head && (!best || rb_event_compare(&q->head, &best->head) < 0))
+            best = q;
+    }
+    if (!best)
+        return RB_OK;
+    *out = best->head;
+    best->has_head = false;
+    *got = true;
+    return advance(r, best, ev, err);
+}
+
+static const rb_event_reader_ops ledger_reader_ops = {
+    .open = reader_open,
+    .next = reader_next,
+    .close = reader_close,
+    .free = reader_free,
+};
+
+/* Registers the ledger, and a reader when some source maps its rows. */
+static void attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *name, const rb_load_opts *opts)
+{
+    rb_evidence_add_ledger(ev, in, db, name);
+    ledger_reader *r = NULL;
+    for (size_t i = 0; i < opts->n_sources; i++) {
+        const rb_source *s = &opts->sources[i];
+        if (!s->query || !(rb_source_takes(s, in->path) || rb_path_glob(s->files, name)))
+            continue;
+        if (!r) {
+            r = rb_xcalloc(1, sizeof *r);
+            r->db = db;
+            r->input = in;
+            r->opts = *opts;
+        }
+        r->queries = rb_xrealloc(r->queries, (r->n_queries + 1) * sizeof *r->queries);
+        r->queries[r->n_queries++] = (query_cursor){.source = s};
+    }
+    if (r)
+        rb_evidence_set_reader(ev, in, &ledger_reader_ops, r);
+}
+
+/* A ledger read whole (a bundle member): from an in-memory copy. */
+static rb_code load_sqlite(rb_evidence *ev, rb_input *in, const unsigned char *data, size_t len,
+                           const rb_load_opts *opts, rb_error *err)
+{
+    sqlite3 *db;
+    rb_code rc = rb_ledger_open_memory(data, len, in->path, &db, err);
+    if (rc)
+        return rc;
+    const char *bang = strrchr(in->path, '!');
+    attach(ev, in, db, bang ? bang + 1 : rb_path_basename(in->path), opts);
+    return RB_OK;
+}
+
+/* A ledger file: opened in place (never read whole), hashed once. */
+static rb_code stream_sqlite(rb_evidence *ev, const char *path, const rb_load_opts *opts, rb_error *err)
+{
+    sqlite3 *db;
+    const char *name = rb_path_logical(path);
+    rb_code rc = rb_ledger_open_file(path, name, &db, err);
+    char hex[RB_SHA256_HEX_LEN + 1];
+    uint64_t bytes = 0;
+    if (!rc && (rc = rb_sha256_file(path, hex, &bytes, err)))
+        sqlite3_close(db);
+    if (rc)
+        return rc;
+    rb_input *in = rb_evidence_add_streamed_input(ev, path, "sqlite", NULL, NULL);
+    memcpy(in->sha256, hex, sizeof hex);
+    in->bytes = bytes;
+    attach(ev, in, db, rb_path_basename(path), opts);
+    return RB_OK;
+}
+
+static const char *const sqlite_suffixes[] = {".db", ".sqlite", ".sqlite3", NULL};
+
+const rb_loader rb_loader_sqlite = {
+    .kind = "sqlite",
+    .suffixes = sqlite_suffixes,
+    .sniff = rb_ledger_sniff,
+    .load = load_sqlite,
+    .stream = stream_sqlite,
+};
