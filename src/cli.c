@@ -255,3 +255,32 @@ bool rb_cli_fails(const rb_cli *o, rb_severity sev)
 {
     return !o->fail_never && sev >= o->fail_on;
 }
+
+rb_code rb_cli_open_own_output(const rb_cli *o, const char *command, rb_output *out, rb_error *err)
+{
+    if (o->format != &rb_reporter_text && o->format != &rb_reporter_json)
+        return rb_error_set(err, RB_EUSAGE, "%s: --format %s: expected text or json", command, o->format->name);
+    if (o->n_outputs > 1 || (o->n_outputs && o->outputs[0].reporter))
+        return rb_error_set(err, RB_EUSAGE, "%s: expected at most one --output FILE", command);
+    return rb_output_open(out, o->format, o->n_outputs ? o->outputs[0].path : "-", err);
+}
+
+int rb_cli_main(int argc, char **argv, void (*help)(FILE *out),
+                rb_code (*run)(const rb_cli *o, int *status, rb_error *err))
+{
+    rb_cli o;
+    rb_error err;
+    rb_error_clear(&err);
+    int status = 0;
+    rb_code rc = rb_cli_parse(&o, argc, argv, &err);
+    if (!rc && o.help)
+        help(stdout);
+    else if (!rc)
+        rc = run(&o, &status, &err);
+    rb_cli_free(&o);
+    if (rc) {
+        fprintf(stderr, "rbaudit: %s\n", err.message);
+        return rb_error_exit_status(rc);
+    }
+    return status;
+}

@@ -58,6 +58,17 @@ void rb_cli_help_options(FILE *out);
 /* The forced kind for an input path (--kind), or NULL. */
 const char *rb_cli_kind_for(const rb_cli *o, const char *path);
 
+/* For a command with its own text and JSON output (diff, bundle): checks
+ * that --format is text or json and that at most one plain --output FILE
+ * is given, and opens that output (standard output by default). */
+rb_code rb_cli_open_own_output(const rb_cli *o, const char *command, rb_output *out, rb_error *err);
+
+/* The body of a subcommand that takes the shared options: parses them,
+ * prints help for --help, else calls run, which sets *status when it
+ * succeeds; an error is printed and gives its exit status. */
+int rb_cli_main(int argc, char **argv, void (*help)(FILE *out),
+                rb_code (*run)(const rb_cli *o, int *status, rb_error *err));
+
 /* Whether findings of this severity fail the run (exit status 1). */
 bool rb_cli_fails(const rb_cli *o, rb_severity sev);
 

@@ -103,30 +103,18 @@ static rb_code open_side(const char *path, rb_ledger_side *side, char *hex, rb_e
     return rc;
 }
 
-static rb_code check_args(const rb_cli *o, rb_error *err)
+static rb_code run(const rb_cli *o, int *status, rb_error *err)
 {
     if (o->n_inputs != 2)
         return rb_error_set(err, RB_EUSAGE, "diff: expected two ledgers, OLD and NEW (see 'rbaudit diff --help')");
-    if (o->format != &rb_reporter_text && o->format != &rb_reporter_json)
-        return rb_error_set(err, RB_EUSAGE, "diff: --format %s: expected text or json", o->format->name);
-    if (o->n_outputs > 1 || (o->n_outputs && o->outputs[0].reporter))
-        return rb_error_set(err, RB_EUSAGE, "diff: expected at most one --output FILE");
-    return RB_OK;
-}
-
-static rb_code run(rb_cli *o, bool *equal, rb_error *err)
-{
-    rb_code rc = check_args(o, err);
-    if (rc)
-        return rc;
     rb_output out = {0};
     rb_ledger_side old = {0}, new = {0};
     char old_hex[RB_SHA256_HEX_LEN + 1], new_hex[RB_SHA256_HEX_LEN + 1];
     json_t *diff = NULL;
-    if (!(rc = rb_output_open(&out, o->format, o->n_outputs ? o->outputs[0].path : "-", err)) &&
-        !(rc = open_side(o->inputs[0], &old, old_hex, err)) && !(rc = open_side(o->inputs[1], &new, new_hex, err)) &&
-        !(rc = rb_ledger_diff(&old, &new, &diff, err))) {
-        *equal = json_is_true(json_object_get(diff, "equal"));
+    rb_code rc;
+    if (!(rc = rb_cli_open_own_output(o, "diff", &out, err)) && !(rc = open_side(o->inputs[0], &old, old_hex, err)) &&
+        !(rc = open_side(o->inputs[1], &new, new_hex, err)) && !(rc = rb_ledger_diff(&old, &new, &diff, err))) {
+        *status = json_is_true(json_object_get(diff, "equal")) ? 0 : 1;
         if (o->format == &rb_reporter_json) {
             json_dumpf(diff, out.file, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             fputc('\n', out.file);
@@ -144,24 +132,7 @@ static rb_code run(rb_cli *o, bool *equal, rb_error *err)
 
 static int run_diff(int argc, char **argv)
 {
-    rb_cli o;
-    rb_error err;
-    rb_error_clear(&err);
-    bool equal = false;
-    rb_code rc = rb_cli_parse(&o, argc, argv, &err);
-    if (!rc && o.help) {
-        diff_help(stdout);
-        rb_cli_free(&o);
-        return 0;
-    }
-    if (!rc)
-        rc = run(&o, &equal, &err);
-    rb_cli_free(&o);
-    if (rc) {
-        fprintf(stderr, "rbaudit: %s\n", err.message);
-        return rb_error_exit_status(rc);
-    }
-    return equal ? 0 : 1;
+    return rb_cli_main(argc, argv, diff_help, run);
 }
 
 const rb_command rb_cmd_diff = {

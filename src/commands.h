@@ -16,6 +16,7 @@ typedef struct rb_command {
 extern const rb_command rb_cmd_check;
 extern const rb_command rb_cmd_rules;
 extern const rb_command rb_cmd_diff;
+extern const rb_command rb_cmd_bundle;
 extern const rb_command rb_cmd_version;
 
 #endif

@@ -26,10 +26,16 @@ static void report_problems(const rb_evidence *ev, rb_run *run)
 {
     for (size_t i = 0; i < ev->n_problems; i++) {
         const rb_problem *p = &ev->problems[i];
-        rb_finding *f = rb_finding_builtin("RBA-INPUT", RB_SEV_ERROR, p->message);
+        rb_finding *f = rb_finding_builtin(p->rule, RB_SEV_ERROR, p->message);
         rb_finding_add_origin(f, p->origin);
         json_t *place = json_pack("{s:s, s:I}", "path", p->origin.input->path, "line",
                                   (json_int_t)p->origin.line);
+        if (p->key) {
+            json_t *key = json_string(p->key);
+            rb_finding_set_key(f, key);
+            json_object_set_new(place, "member", key);
+            json_object_set_new(place, "problem", json_string(p->message));
+        }
         json_array_append_new(f->evidence, place);
         rb_run_emit(run, f);
     }

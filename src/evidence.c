@@ -12,7 +12,15 @@
 
 rb_evidence *rb_evidence_new(void)
 {
-    return rb_xcalloc(1, sizeof(rb_evidence));
+    rb_evidence *ev = rb_xcalloc(1, sizeof(rb_evidence));
+    ev->triage = json_array();
+    return ev;
+}
+
+static void problem_free(rb_problem *p)
+{
+    free(p->message);
+    free(p->key);
 }
 
 void rb_evidence_free(rb_evidence *ev)
@@ -27,12 +35,13 @@ void rb_evidence_free(rb_evidence *ev)
         rb_linemap_free(ev->docs[i].lines);
     }
     for (size_t i = 0; i < ev->n_problems; i++)
-        free(ev->problems[i].message);
+        problem_free(&ev->problems[i]);
     for (size_t i = 0; i < ev->n_ledgers; i++) {
         sqlite3_close(ev->ledgers[i].db);
         free(ev->ledgers[i].name);
     }
     free(ev->ledgers);
+    json_decref(ev->triage);
     for (size_t i = 0; i < ev->n_inputs; i++) {
         rb_input *in = ev->inputs[i];
         if (in->reader)
@@ -192,18 +201,27 @@ void rb_evidence_add_document(rb_evidence *ev, rb_origin origin, json_t *value,
         json_object_set_new(d->meta, "role", json_string(role));
 }
 
-void rb_evidence_add_problem(rb_evidence *ev, rb_origin origin, const char *message)
+static void add_problem(rb_evidence *ev, const char *rule, rb_origin origin, const char *key,
+                        const char *message)
 {
     rb_grow((void **)&ev->problems, &ev->cap_problems, ev->n_problems + 1, sizeof *ev->problems);
-    ev->problems[ev->n_problems].origin = origin;
-    ev->problems[ev->n_problems].message = rb_xstrdup(message);
-    ev->n_problems++;
+    ev->problems[ev->n_problems++] = (rb_problem){rule, origin, key ? rb_xstrdup(key) : NULL, rb_xstrdup(message)};
+}
+
+void rb_evidence_add_integrity(rb_evidence *ev, rb_origin origin, const char *member, const char *message)
+{
+    add_problem(ev, "RBA-INTEGRITY", origin, member, message);
+}
+
+void rb_evidence_add_problem(rb_evidence *ev, rb_origin origin, const char *message)
+{
+    add_problem(ev, "RBA-INPUT", origin, NULL, message);
 }
 
 void rb_evidence_truncate_problems(rb_evidence *ev, size_t n)
 {
     while (ev->n_problems > n)
-        free(ev->problems[--ev->n_problems].message);
+        problem_free(&ev->problems[--ev->n_problems]);
 }
 
 int rb_event_compare(const rb_event *a, const rb_event *b)

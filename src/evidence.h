@@ -95,10 +95,13 @@ typedef struct rb_ledger {
     char *name;         /* what `db:` globs match: the file or member name */
 } rb_ledger;
 
-/* A problem found in evidence in --lenient mode; becomes an RBA-INPUT
- * finding instead of stopping the run. */
+/* A problem found in evidence that becomes a built-in finding instead of
+ * stopping the run: a bad event in --lenient mode (RBA-INPUT), or an
+ * unsafe, missing or altered bundle member (RBA-INTEGRITY). */
 typedef struct rb_problem {
+    const char *rule;  /* "RBA-INPUT" or "RBA-INTEGRITY" (static) */
     rb_origin origin;
+    char *key;         /* the finding's key (a member name), or NULL */
     char *message;
 } rb_problem;
 
@@ -114,6 +117,7 @@ struct rb_evidence {
     size_t n_problems, cap_problems;
     rb_ledger *ledgers;
     size_t n_ledgers, cap_ledgers;
+    json_t *triage;      /* array: the triage verdict of each bundle (triage.h) */
     bool has_newest;
     int64_t newest_ts; /* the newest event ts of the last pass: the default --now */
 };
@@ -162,8 +166,12 @@ void rb_evidence_set_reader(rb_evidence *ev, rb_input *in, const rb_event_reader
 /* Adds a ledger of input in (takes db).  name: what `db:` globs match. */
 void rb_evidence_add_ledger(rb_evidence *ev, rb_input *in, struct sqlite3 *db, const char *name);
 
-/* Records a --lenient problem. */
+/* Records a --lenient problem (RBA-INPUT). */
 void rb_evidence_add_problem(rb_evidence *ev, rb_origin origin, const char *message);
+
+/* Records an integrity problem of a bundle member (RBA-INTEGRITY keyed by
+ * the member's name). */
+void rb_evidence_add_integrity(rb_evidence *ev, rb_origin origin, const char *member, const char *message);
 
 /* Forgets the problems after the first n (those of a pass started again). */
 void rb_evidence_truncate_problems(rb_evidence *ev, size_t n);

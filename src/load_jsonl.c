@@ -48,7 +48,9 @@ static json_t *parse_line(const char *line, size_t n, rb_buf *why)
 
 /* The state of one JSON Lines input being streamed. */
 typedef struct jsonl_reader {
-    char *path;          /* as given, for opening */
+    char *path;          /* as given, for opening; NULL for a member in memory */
+    unsigned char *data; /* a member's bytes (owned), read through fmemopen */
+    size_t len;
     rb_input *input;
     rb_load_opts opts;   /* sources and lenience (borrowed from the run) */
     FILE *file;
@@ -78,6 +80,7 @@ static void jsonl_free(void *state)
     jsonl_close(r);
     free(r->line);
     free(r->path);
+    free(r->data);
     free(r);
 }
 
@@ -85,11 +88,13 @@ static rb_code jsonl_open(void *state, rb_error *err)
 {
     jsonl_reader *r = state;
     jsonl_close(r);
-    r->file = fopen(r->path, "rb");
+    /* fmemopen cannot open an empty buffer: an empty member is read as
+     * its terminating NUL, a blank line */
+    r->file = r->path ? fopen(r->path, "rb") : fmemopen(r->data, r->len ? r->len : 1, "rb");
     if (!r->file)
         return rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", r->input->path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(r->file), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (r->path && (fstat(fileno(r->file), &st) != 0 || !S_ISREG(st.st_mode))) {
         jsonl_close(r);
         return rb_error_set(err, RB_EINPUT, "%s: not a regular file", r->input->path);
     }
@@ -102,9 +107,13 @@ static rb_code jsonl_open(void *state, rb_error *err)
 /* The input has been read to its end: its digest is now known. */
 static void finish_input(jsonl_reader *r)
 {
-    rb_sha256_final(r->hash, r->input->sha256);
+    char hex[RB_SHA256_HEX_LEN + 1];
+    rb_sha256_final(r->hash, hex);
     r->hash = NULL;
-    r->input->bytes = r->bytes;
+    if (r->path) { /* a member in memory was hashed when added */
+        memcpy(r->input->sha256, hex, sizeof hex);
+        r->input->bytes = r->bytes;
+    }
 }
 
 /* Turns one non-blank line into an event, or says why it is not one. */
@@ -179,6 +188,23 @@ static rb_code stream_jsonl(rb_evidence *ev, const char *path, const rb_load_opt
     return RB_OK;
 }
 
+/* A log read whole (a bundle member): streamed from a private copy, so
+ * that its events take the same path as those of a file. */
+static rb_code load_jsonl(rb_evidence *ev, rb_input *in, const unsigned char *data, size_t len,
+                          const rb_load_opts *opts, rb_error *err)
+{
+    (void)err;
+    jsonl_reader *r = rb_xcalloc(1, sizeof *r);
+    r->data = rb_xmalloc(len + 1);
+    memcpy(r->data, data, len);
+    r->data[len] = '\0';
+    r->len = len;
+    r->opts = *opts;
+    r->input = in;
+    rb_evidence_set_reader(ev, in, &jsonl_reader_ops, r);
+    return RB_OK;
+}
+
 /* Looks like JSON Lines: the first non-blank line is a whole JSON object and
  * something follows it. */
 static bool sniff_jsonl(const unsigned char *data, size_t len)
@@ -203,5 +229,6 @@ const rb_loader rb_loader_jsonl = {
     .kind = "jsonl",
     .suffixes = jsonl_suffixes,
     .sniff = sniff_jsonl,
+    .load = load_jsonl,
     .stream = stream_jsonl,
 };

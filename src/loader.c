@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bundle.h"
 #include "util.h"
 
 /* Content sniffing tries these in order: binary headers first. */
 static const rb_loader *const loaders[] = {
     &rb_loader_sqlite,
+    &rb_loader_bundle,
     &rb_loader_jsonl,
     &rb_loader_json,
     &rb_loader_yaml,
@@ -68,7 +70,7 @@ static const char *suffix_list(void)
     return list;
 }
 
-static const rb_loader *sniff(const unsigned char *data, size_t len)
+const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len)
 {
     for (size_t i = 0; i < N_LOADERS; i++)
         if (loaders[i]->sniff && loaders[i]->sniff(data, len))
@@ -118,7 +120,7 @@ static rb_code sniff_file(const char *path, const rb_loader **loader, rb_error *
     int failed = ferror(f);
     fclose(f);
     head[len] = '\0';
-    *loader = failed ? NULL : sniff(head, len);
+    *loader = failed ? NULL : rb_loader_sniff(head, len);
     free(head);
     if (failed)
         return rb_error_set(err, RB_EINPUT, "%s: read error", path);
@@ -165,6 +167,8 @@ static rb_code visit_entry(void *ctx, const char *path, const char *name, const 
 {
     (void)name;
     walk *w = ctx;
+    if (S_ISDIR(st->st_mode) && rb_bundle_is_bundle_path(path))
+        return load_file(w->ev, path, &rb_loader_bundle, w->opts, err);
     if (S_ISDIR(st->st_mode))
         return walk_directory(w->ev, path, w->opts, w->depth + 1, err);
     const rb_loader *loader = rb_loader_for_name(path);
@@ -196,6 +200,8 @@ rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind
             return rb_error_set(err, RB_EUSAGE, "--kind %s=%s: unknown kind '%s' (expected one of: %s)",
                                 forced_kind, path, forced_kind, rb_loader_kinds());
     }
+    if (S_ISDIR(st.st_mode) && !loader && rb_bundle_is_bundle_path(path))
+        loader = &rb_loader_bundle;
     if (S_ISDIR(st.st_mode) && !loader)
         return walk_directory(ev, path, opts, 0, err);
     return load_file(ev, path, loader ? loader : rb_loader_for_name(path), opts, err);

@@ -60,9 +60,13 @@ extern const rb_loader rb_loader_yaml;
 extern const rb_loader rb_loader_sqlite;
 extern const rb_loader rb_loader_junit;
 extern const rb_loader rb_loader_markdown;
+extern const rb_loader rb_loader_bundle;
 
 /* The loader of a --kind name, or NULL. */
 const rb_loader *rb_loader_find(const char *kind);
+
+/* The loader whose sniff recognises data, or NULL. */
+const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len);
 
 /* The loader for a file name by its suffix, or NULL. */
 const rb_loader *rb_loader_for_name(const char *path);
@@ -71,7 +75,8 @@ const rb_loader *rb_loader_for_name(const char *path);
 const char *rb_loader_kinds(void);
 
 /*
- * Loads one command-line input.  A directory is walked in name order
+ * Loads one command-line input.  A directory holding manifest.json is an
+ * incident bundle; any other directory is walked in name order
  * (hidden entries skipped) and every file with a known suffix is loaded; a
  * file is loaded with forced_kind when not NULL, else by suffix, else by
  * content.  Errors name the path and what was expected.
