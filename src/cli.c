@@ -284,3 +284,15 @@ int rb_cli_main(int argc, char **argv, void (*help)(FILE *out),
     }
     return status;
 }
+
+rb_code rb_cli_write_own(const rb_cli *o, rb_output *out, const json_t *result,
+                         void (*write_text)(FILE *f, const json_t *result), rb_error *err)
+{
+    if (o->format == &rb_reporter_json) {
+        json_dumpf(result, out->file, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', out->file);
+    } else {
+        write_text(out->file, result);
+    }
+    return rb_output_commit(out, err);
+}

@@ -63,6 +63,11 @@ const char *rb_cli_kind_for(const rb_cli *o, const char *path);
  * is given, and opens that output (standard output by default). */
 rb_code rb_cli_open_own_output(const rb_cli *o, const char *command, rb_output *out, rb_error *err);
 
+/* Writes a command's result to out: the JSON value itself for --format
+ * json, else what write_text makes of it; then commits the output. */
+rb_code rb_cli_write_own(const rb_cli *o, rb_output *out, const json_t *result,
+                         void (*write_text)(FILE *f, const json_t *result), rb_error *err);
+
 /* The body of a subcommand that takes the shared options: parses them,
  * prints help for --help, else calls run, which sets *status when it
  * succeeds; an error is printed and gives its exit status. */

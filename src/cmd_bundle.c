@@ -128,8 +128,9 @@ static void write_triage(FILE *out, const json_t *triage)
         fprintf(out, "product focus: %s\n", json_string_value(focus));
 }
 
-static void write_text(FILE *out, const json_t *report, bool inspect)
+static void write_text(FILE *out, const json_t *report)
 {
+    bool inspect = json_object_get(report, "triage") != NULL;
     fprintf(out, "bundle %s", json_string_value(json_object_get(report, "bundle")));
     if (json_is_string(json_object_get(report, "name")))
         fprintf(out, " (%s", json_string_value(json_object_get(report, "name")));
@@ -171,14 +172,8 @@ static rb_code run(const rb_cli *o, int *status, rb_error *err)
         bool clean = b->n_problems == 0 &&
                      (!inspect || json_is_null(json_object_get(json_object_get(report, "triage"), "verdict")));
         *status = clean ? 0 : 1;
-        if (o->format == &rb_reporter_json) {
-            json_dumpf(report, out.file, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            fputc('\n', out.file);
-        } else {
-            write_text(out.file, report, inspect);
-        }
+        rc = rb_cli_write_own(o, &out, report, write_text, err);
         json_decref(report);
-        rc = rb_output_commit(&out, err);
     }
     rb_bundle_free(b);
     rb_output_close(&out);

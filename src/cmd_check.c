@@ -25,7 +25,10 @@ static void check_help(FILE *out)
             "Audits evidence against rule packs and reports every violation with where it\n"
             "happened and what the runbook says to do.  INPUT is a file or a directory\n"
             "(walked in name order, hidden entries skipped): JSON Lines event logs (.jsonl,\n"
-            ".ndjson), JSON and YAML documents (.json, .yaml, .yml).  Without --rules or\n"
+            ".ndjson), JSON and YAML documents (.json, .yaml, .yml), SQLite ledgers (told\n"
+            "by their header; opened read-only and immutable), JUnit XML (.xml), Markdown\n"
+            "reports (.md, 1 MiB at most), and incident bundles (a directory holding\n"
+            "manifest.json, or .tar, .tar.gz, .tgz, read in memory).  Without --rules or\n"
             "--pack the default packs run (%s).\n"
             "\n",
             rb_default_rules_dir());

@@ -115,13 +115,7 @@ static rb_code run(const rb_cli *o, int *status, rb_error *err)
     if (!(rc = rb_cli_open_own_output(o, "diff", &out, err)) && !(rc = open_side(o->inputs[0], &old, old_hex, err)) &&
         !(rc = open_side(o->inputs[1], &new, new_hex, err)) && !(rc = rb_ledger_diff(&old, &new, &diff, err))) {
         *status = json_is_true(json_object_get(diff, "equal")) ? 0 : 1;
-        if (o->format == &rb_reporter_json) {
-            json_dumpf(diff, out.file, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            fputc('\n', out.file);
-        } else {
-            write_text(out.file, diff);
-        }
-        rc = rb_output_commit(&out, err);
+        rc = rb_cli_write_own(o, &out, diff, write_text, err);
     }
     json_decref(diff);
     sqlite3_close(old.db);

@@ -119,6 +119,19 @@ static char *file_uri(const char *path)
     return rb_buf_take(&b);
 }
 
+/* Hardens an open handle and reads its schema; *db gets it when it is
+ * fine, else it is closed. */
+static rb_code finish_open(sqlite3 *handle, const char *name, sqlite3 **db, rb_error *err)
+{
+    harden(handle);
+    rb_code rc = check_schema(handle, name, err);
+    if (rc)
+        sqlite3_close(handle);
+    else
+        *db = handle;
+    return rc;
+}
+
 static rb_code open_failed(sqlite3 *db, const char *name, rb_error *err)
 {
     rb_code rc = rb_error_set(err, RB_EINPUT, "%s: cannot open as a SQLite database: %s", name,
@@ -144,13 +157,7 @@ rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb
     free(uri);
     if (src != SQLITE_OK)
         return open_failed(handle, name, err);
-    harden(handle);
-    if ((rc = check_schema(handle, name, err))) {
-        sqlite3_close(handle);
-        return rc;
-    }
-    *db = handle;
-    return RB_OK;
+    return finish_open(handle, name, db, err);
 }
 
 rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char *name, sqlite3 **db,
@@ -175,13 +182,24 @@ rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char 
                                   SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
     if (src != SQLITE_OK)
         return open_failed(handle, name, err);
-    harden(handle);
-    if ((rc = check_schema(handle, name, err))) {
+    return finish_open(handle, name, db, err);
+}
+
+rb_code rb_ledger_from_script(const char *script, const char *name, sqlite3 **db, rb_error *err)
+{
+    *db = NULL;
+    sqlite3 *handle = NULL;
+    if (sqlite3_open_v2(":memory:", &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return open_failed(handle, name, err);
+    char *message = NULL;
+    if (sqlite3_exec(handle, script, NULL, NULL, &message) != SQLITE_OK) {
+        rb_code rc = rb_error_set(err, RB_EINPUT, "%s: the SQL script fails: %s", name,
+                                  message ? message : sqlite3_errmsg(handle));
+        sqlite3_free(message);
         sqlite3_close(handle);
         return rc;
     }
-    *db = handle;
-    return RB_OK;
+    return finish_open(handle, name, db, err);
 }
 
 bool rb_ledger_sql_complete(const char *sql)

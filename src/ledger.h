@@ -35,6 +35,10 @@ rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb
 rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char *name, sqlite3 **db,
                               rb_error *err);
 
+/* A private in-memory ledger made by running an SQL script (a rule-test
+ * fixture); errors name `name`. */
+rb_code rb_ledger_from_script(const char *script, const char *name, sqlite3 **db, rb_error *err);
+
 /* Whether sql is one complete statement (a final ';' optional): what a
  * rule file can check before any ledger is open. */
 bool rb_ledger_sql_complete(const char *sql);

@@ -139,8 +139,7 @@ static const rb_event_reader_ops ledger_reader_ops = {
     .free = reader_free,
 };
 
-/* Registers the ledger, and a reader when some source maps its rows. */
-static void attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *name, const rb_load_opts *opts)
+void rb_sqlite_attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *name, const rb_load_opts *opts)
 {
     rb_evidence_add_ledger(ev, in, db, name);
     ledger_reader *r = NULL;
@@ -170,7 +169,7 @@ static rb_code load_sqlite(rb_evidence *ev, rb_input *in, const unsigned char *d
     if (rc)
         return rc;
     const char *bang = strrchr(in->path, '!');
-    attach(ev, in, db, bang ? bang + 1 : rb_path_basename(in->path), opts);
+    rb_sqlite_attach(ev, in, db, bang ? bang + 1 : rb_path_basename(in->path), opts);
     return RB_OK;
 }
 
@@ -189,7 +188,7 @@ static rb_code stream_sqlite(rb_evidence *ev, const char *path, const rb_load_op
     rb_input *in = rb_evidence_add_streamed_input(ev, path, "sqlite", NULL, NULL);
     memcpy(in->sha256, hex, sizeof hex);
     in->bytes = bytes;
-    attach(ev, in, db, rb_path_basename(path), opts);
+    rb_sqlite_attach(ev, in, db, rb_path_basename(path), opts);
     return RB_OK;
 }
 

@@ -62,6 +62,13 @@ extern const rb_loader rb_loader_junit;
 extern const rb_loader rb_loader_markdown;
 extern const rb_loader rb_loader_bundle;
 
+/* Registers an open SQLite ledger of input `in` (takes db), and a reader
+ * of its events when some source's `query` maps its rows; `name` is what
+ * `db:` and `files:` globs match. */
+struct sqlite3;
+void rb_sqlite_attach(rb_evidence *ev, rb_input *in, struct sqlite3 *db, const char *name,
+                      const rb_load_opts *opts);
+
 /* The loader of a --kind name, or NULL. */
 const rb_loader *rb_loader_find(const char *kind);
 

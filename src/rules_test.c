@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "engine.h"
+#include "ledger.h"
 #include "loader.h"
 #include "pack.h"
 #include "util.h"
@@ -148,6 +149,26 @@ static bool print_diff(const lines *expected, const lines *actual, FILE *out)
     return same;
 }
 
+/* A fixture NAME.sql is a ledger: the script runs into a private
+ * in-memory database, which `db:` and `files:` globs know as NAME. */
+static rb_code load_script_ledger(rb_evidence *ev, const char *fixture, const rb_load_opts *opts, rb_error *err)
+{
+    unsigned char *script;
+    size_t len;
+    rb_code rc = rb_read_file(fixture, RB_DEFAULT_MAX_INPUT_BYTES, &script, &len, err);
+    sqlite3 *db = NULL;
+    if (!rc)
+        rc = rb_ledger_from_script((const char *)script, rb_path_logical(fixture), &db, err);
+    if (!rc) {
+        rb_input *in = rb_evidence_add_input(ev, fixture, "sqlite", script, len);
+        char *name = rb_xstrndup(rb_path_basename(fixture), strlen(rb_path_basename(fixture)) - strlen(".sql"));
+        rb_sqlite_attach(ev, in, db, name, opts);
+        free(name);
+    }
+    free(script);
+    return rc;
+}
+
 static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const char *fixture, bool *passed,
                            FILE *out, rb_error *err)
 {
@@ -164,7 +185,8 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const ch
     if (!rc)
         rc = read_sidecar(fixture, &expected, err);
     if (!rc)
-        rc = rb_load_input(ev, fixture, NULL, &opts, err);
+        rc = rb_has_suffix(fixture, ".sql") ? load_script_ledger(ev, fixture, &opts, err)
+                                            : rb_load_input(ev, fixture, NULL, &opts, err);
     if (!rc)
         rc = rb_engine_run(rs, ev, &engine_opts, &found, &result, err);
     if (!rc) {
@@ -211,7 +233,8 @@ static char *rule_file_of(const char *dir, const char *fixture_name)
 static rb_code visit_fixture(void *ctx, const char *path, const char *name, const struct stat *st, rb_error *err)
 {
     pack_run *run = ctx;
-    if (!S_ISREG(st->st_mode) || rb_has_suffix(name, ".expect") || !rb_loader_for_name(path))
+    if (!S_ISREG(st->st_mode) || rb_has_suffix(name, ".expect") ||
+        !(rb_loader_for_name(path) || rb_has_suffix(name, ".sql")))
         return RB_OK;
     bool passed = true;
     char *rule_file = rule_file_of(run->dir, name);
