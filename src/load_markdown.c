@@ -170,7 +170,7 @@ static rb_code load_markdown(rb_evidence *ev, rb_input *in, const unsigned char 
     size_t cap = opts->max_markdown_bytes ? opts->max_markdown_bytes : MAX_MARKDOWN_BYTES;
     if (len > cap)
         return rb_error_set(err, RB_EINPUT, "%s: %zu bytes is over the Markdown size cap of %zu bytes "
-                            "(--max-markdown-bytes)", in->path, len, cap);
+                            "(libcmark-gfm is slow on hostile reports)", in->path, len, cap);
     cmark_gfm_core_extensions_ensure_registered();
     cmark_parser *parser = cmark_parser_new(CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
     cmark_syntax_extension *table = cmark_find_syntax_extension("table");
