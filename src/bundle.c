@@ -104,6 +104,14 @@ static char *clean_name(const char *raw, const char **why)
     return rb_buf_take(&b);
 }
 
+/* Why clean_name refuses a path. */
+static const char *unsafe_reason(const char *path)
+{
+    const char *why;
+    free(clean_name(path, &why));
+    return why;
+}
+
 /* Whether a link at member `name` pointing at `target` stays inside the
  * root (followed lexically, as the archive would be laid out). */
 static bool link_inside(const char *name, const char *target)
@@ -213,10 +221,14 @@ static rb_code read_tar(reading *r, rb_error *err)
     struct archive *a = archive_read_new();
     archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
-    uint64_t archive_bytes;
-    rb_code rc = rb_sha256_file(r->b->path, r->b->sha256, &archive_bytes, err);
+    /* read once: hashed, then unpacked from memory */
+    unsigned char *data = NULL;
+    size_t archive_bytes = 0;
+    rb_code rc = rb_read_file(r->b->path, r->limits->max_total_bytes, &data, &archive_bytes, err);
     r->b->bytes = archive_bytes;
-    if (!rc && archive_read_open_filename(a, r->b->path, 64 << 10) != ARCHIVE_OK)
+    if (!rc)
+        rb_sha256_hex(data, archive_bytes, r->b->sha256);
+    if (!rc && archive_read_open_memory(a, data, archive_bytes) != ARCHIVE_OK)
         rc = rb_error_set(err, RB_EINPUT, "%s: not a readable tar archive: %s", r->b->path, archive_error_string(a));
     struct archive_entry *e;
     while (!rc) {
@@ -235,6 +247,7 @@ static rb_code read_tar(reading *r, rb_error *err)
             rc = read_tar_entry(r, a, e, archive_bytes, err);
     }
     archive_read_free(a);
+    free(data);
     return rc;
 }
 
@@ -367,22 +380,20 @@ static rb_code read_manifest(rb_bundle *b, rb_error *err)
             return rb_error_set(err, RB_EINPUT, "%s!%s: artifacts.%zu: expected {\"path\": string, \"sha256\": "
                                 "string, \"role\": string}", b->path, MANIFEST, i);
     }
+    b->listed = rb_xcalloc(json_array_size(artifacts) + 1, sizeof *b->listed);
+    json_array_foreach(artifacts, i, a) {
+        const char *why;
+        b->listed[b->n_listed++] = clean_name(json_string_value(json_object_get(a, "path")), &why);
+    }
     return RB_OK;
 }
 
 /* The manifest's entry for a member, or NULL. */
 static const json_t *artifact_of(const rb_bundle *b, const char *name)
 {
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(b->manifest, "artifacts"), i, a) {
-        const char *why;
-        char *listed = clean_name(json_string_value(json_object_get(a, "path")), &why);
-        bool same = listed && strcmp(listed, name) == 0;
-        free(listed);
-        if (same)
-            return a;
-    }
+    for (size_t i = 0; i < b->n_listed; i++)
+        if (b->listed[i] && strcmp(b->listed[i], name) == 0)
+            return json_array_get(json_object_get(b->manifest, "artifacts"), i);
     return NULL;
 }
 
@@ -398,18 +409,17 @@ static void verify(rb_bundle *b, size_t *cap)
     json_array_foreach(json_object_get(b->manifest, "artifacts"), i, a) {
         const char *path = json_string_value(json_object_get(a, "path"));
         const char *want = json_string_value(json_object_get(a, "sha256"));
-        const char *why;
-        char *name = clean_name(path, &why);
+        const char *name = b->listed[i];
         const rb_bundle_member *m = name ? rb_bundle_find(b, name) : NULL;
         if (!name)
-            add_problem(b, cap, path, "unsafe", rb_xasprintf("the manifest lists %s, which has %s", path, why));
+            add_problem(b, cap, path, "unsafe", rb_xasprintf("the manifest lists %s, which has %s", path,
+                                                             unsafe_reason(path)));
         else if (!m)
             add_problem(b, cap, name, "missing", rb_xasprintf("%s is listed in the manifest but not in the bundle",
                                                               name));
         else if (strcasecmp(m->sha256, want) != 0)
             add_problem(b, cap, name, "hash-mismatch",
                         rb_xasprintf("%s has sha256 %s, the manifest says %s", name, m->sha256, want));
-        free(name);
     }
     for (size_t k = 0; k < b->n_members; k++) {
         const char *name = b->members[k].name;
@@ -487,6 +497,9 @@ void rb_bundle_free(rb_bundle *b)
         free(b->problems[i].member);
         free(b->problems[i].message);
     }
+    for (size_t i = 0; i < b->n_listed; i++)
+        free(b->listed[i]);
+    free(b->listed);
     free(b->members);
     free(b->problems);
     json_decref(b->manifest);

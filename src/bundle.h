@@ -65,6 +65,9 @@ typedef struct rb_bundle {
     rb_bundle_problem *problems;
     size_t n_problems;
     json_t *manifest;           /* the parsed manifest.json */
+    char **listed;              /* member name of each manifest artifact, in its
+                                   order; NULL for an unsafe path */
+    size_t n_listed;
 } rb_bundle;
 
 /* Whether a path names a bundle: a directory with manifest.json, or a

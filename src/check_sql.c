@@ -195,10 +195,11 @@ static json_t *row_key(const json_t *row, sqlite3_stmt *stmt)
     return key;
 }
 
-static void report_row(const rb_rule *rule, const rb_ledger *ledger, sqlite3_stmt *stmt, rb_run *run)
+static void report_row(const rb_rule *rule, const rb_ledger *ledger, sqlite3_stmt *stmt,
+                       const rb_ledger_place *place, rb_run *run)
 {
     json_t *row = rb_ledger_row_json(stmt);
-    rb_event e = {.fields = row, .origin = rb_ledger_origin(ledger->input, stmt)};
+    rb_event e = {.fields = row, .origin = rb_ledger_origin(place, ledger->input, stmt)};
     json_t *key = row_key(row, stmt);
     json_t *vars = json_pack("{s:s}", "db", ledger->name);
     rb_run_report(run, rule, key, &e, NULL, 0, NULL, vars);
@@ -237,6 +238,7 @@ static rb_code sql_ledger(void *state, const rb_rule *rule, const rb_ledger *led
     rb_code rc = rb_ledger_prepare(ledger->db, c->query, ledger->input->path, what, &stmt, err);
     if (!rc)
         rc = bind_params(stmt, rule, run, ledger->input->path, err);
+    rb_ledger_place place = rc ? (rb_ledger_place){NULL, -1} : rb_ledger_place_of(ledger->input, stmt);
     int64_t rows = 0;
     json_t *first = NULL;
     for (bool row = true; !rc && row;) {
@@ -244,7 +246,7 @@ static rb_code sql_ledger(void *state, const rb_rule *rule, const rb_ledger *led
         if (rc || !row)
             break;
         if (c->expect == EXPECT_EMPTY)
-            report_row(rule, ledger, stmt, run);
+            report_row(rule, ledger, stmt, &place, run);
         else if (rows == 0 && sqlite3_column_count(stmt) > 0)
             first = rb_ledger_column_json(stmt, 0);
         rows++;

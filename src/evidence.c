@@ -97,10 +97,8 @@ const char *rb_input_intern(rb_input *in, const char *s)
     return in->names[in->n_names++] = rb_xstrdup(s);
 }
 
-void rb_evidence_set_reader(rb_evidence *ev, rb_input *in, const rb_event_reader_ops *reader,
-                            void *reader_state)
+void rb_input_set_reader(rb_input *in, const rb_event_reader_ops *reader, void *reader_state)
 {
-    (void)ev;
     in->reader = reader;
     in->reader_state = reader_state;
 }

@@ -160,8 +160,7 @@ void rb_evidence_add_document(rb_evidence *ev, rb_origin origin, json_t *value,
 
 /* Attaches a reader of its events to an input read whole (a ledger whose
  * rows a source maps to events); takes reader_state. */
-void rb_evidence_set_reader(rb_evidence *ev, rb_input *in, const rb_event_reader_ops *reader,
-                            void *reader_state);
+void rb_input_set_reader(rb_input *in, const rb_event_reader_ops *reader, void *reader_state);
 
 /* Adds a ledger of input in (takes db).  name: what `db:` globs match. */
 void rb_evidence_add_ledger(rb_evidence *ev, rb_input *in, struct sqlite3 *db, const char *name);

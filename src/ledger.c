@@ -279,13 +279,13 @@ json_t *rb_ledger_row_json(sqlite3_stmt *stmt)
     return row;
 }
 
-/* Whether column i holds a rowid: by name, or as the table's INTEGER
- * PRIMARY KEY (an alias of the rowid). */
+/* Whether column i can hold a rowid: by its name, or as its table's
+ * INTEGER PRIMARY KEY (an alias of the rowid). */
 static bool is_rowid_column(sqlite3_stmt *stmt, int i)
 {
     const char *name = sqlite3_column_name(stmt, i);
     if (!strcmp(name, "rowid") || !strcmp(name, "_rowid_") || !strcmp(name, "oid"))
-        return sqlite3_column_type(stmt, i) == SQLITE_INTEGER;
+        return true;
     const char *table = sqlite3_column_table_name(stmt, i);
     const char *origin = sqlite3_column_origin_name(stmt, i);
     const char *type = NULL;
@@ -294,21 +294,26 @@ static bool is_rowid_column(sqlite3_stmt *stmt, int i)
         sqlite3_table_column_metadata(sqlite3_db_handle(stmt), sqlite3_column_database_name(stmt, i),
                                       table, origin, &type, NULL, NULL, &pk, NULL) != SQLITE_OK)
         return false;
-    return pk && type && strcasecmp(type, "INTEGER") == 0 && sqlite3_column_type(stmt, i) == SQLITE_INTEGER;
+    return pk && type && strcasecmp(type, "INTEGER") == 0;
 }
 
-rb_origin rb_ledger_origin(rb_input *in, sqlite3_stmt *stmt)
+rb_ledger_place rb_ledger_place_of(rb_input *in, sqlite3_stmt *stmt)
 {
-    rb_origin o = {.input = in};
-    bool found_rowid = false;
+    rb_ledger_place p = {NULL, -1};
     for (int i = 0; i < sqlite3_column_count(stmt); i++) {
         const char *table = sqlite3_column_table_name(stmt, i);
-        if (!o.table && table)
-            o.table = rb_input_intern(in, table);
-        if (!found_rowid && is_rowid_column(stmt, i)) {
-            o.row = sqlite3_column_int64(stmt, i);
-            found_rowid = true;
-        }
+        if (!p.table && table)
+            p.table = rb_input_intern(in, table);
+        if (p.rowid_column < 0 && is_rowid_column(stmt, i))
+            p.rowid_column = i;
     }
+    return p;
+}
+
+rb_origin rb_ledger_origin(const rb_ledger_place *place, rb_input *in, sqlite3_stmt *stmt)
+{
+    rb_origin o = {.input = in, .table = place->table};
+    if (place->rowid_column >= 0 && sqlite3_column_type(stmt, place->rowid_column) == SQLITE_INTEGER)
+        o.row = sqlite3_column_int64(stmt, place->rowid_column);
     return o;
 }

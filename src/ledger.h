@@ -57,10 +57,19 @@ rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, b
  * UTF-8 replaced by U+FFFD), null, and blobs as lowercase hex strings. */
 json_t *rb_ledger_column_json(sqlite3_stmt *stmt, int i);
 
-/* Where the current row of a query on input `in` comes from: the table of
- * its first column read from one (none for computed rows), and its rowid
- * when the query selects the rowid or an INTEGER PRIMARY KEY (else 0). */
-rb_origin rb_ledger_origin(rb_input *in, sqlite3_stmt *stmt);
+/* Where the rows of a prepared query on input `in` come from, worked out
+ * once per statement: the table of its first column read from one (NULL
+ * for computed rows; interned in the input), and the column holding the
+ * rowid when the query selects it or an INTEGER PRIMARY KEY (else -1). */
+typedef struct rb_ledger_place {
+    const char *table;
+    int rowid_column;
+} rb_ledger_place;
+
+rb_ledger_place rb_ledger_place_of(rb_input *in, sqlite3_stmt *stmt);
+
+/* The origin of the statement's current row. */
+rb_origin rb_ledger_origin(const rb_ledger_place *place, rb_input *in, sqlite3_stmt *stmt);
 
 /* The current row as an object of column name -> value. */
 json_t *rb_ledger_row_json(sqlite3_stmt *stmt);

@@ -201,7 +201,7 @@ static rb_code load_jsonl(rb_evidence *ev, rb_input *in, const unsigned char *da
     r->len = len;
     r->opts = *opts;
     r->input = in;
-    rb_evidence_set_reader(ev, in, &jsonl_reader_ops, r);
+    rb_input_set_reader(in, &jsonl_reader_ops, r);
     return RB_OK;
 }
 

@@ -18,7 +18,9 @@
 /* One source query being stepped, with its next event. */
 typedef struct query_cursor {
     const rb_source *source;
+    char *what;             /* "source 'NAME'", for messages (owned) */
     sqlite3_stmt *stmt;
+    rb_ledger_place place;  /* where its rows come from, once prepared */
     bool has_head;
     rb_event head;
 } query_cursor;
@@ -51,6 +53,8 @@ static void reader_free(void *state)
 {
     ledger_reader *r = state;
     reader_close(r);
+    for (size_t i = 0; i < r->n_queries; i++)
+        free(r->queries[i].what);
     free(r->queries);
     free(r);
 }
@@ -58,24 +62,22 @@ static void reader_free(void *state)
 /* Steps query q to its next event (skipping bad rows in --lenient mode). */
 static rb_code advance(ledger_reader *r, query_cursor *q, rb_evidence *ev, rb_error *err)
 {
-    char what[512];
-    snprintf(what, sizeof what, "source '%s'", q->source->name);
     for (;;) {
         bool row;
-        rb_code rc = rb_ledger_step(q->stmt, r->input->path, what, &row, err);
+        rb_code rc = rb_ledger_step(q->stmt, r->input->path, q->what, &row, err);
         q->has_head = false;
         if (rc || !row)
             return rc;
         json_t *fields = rb_ledger_row_json(q->stmt);
         rb_source_apply_one(q->source, fields);
-        rb_origin origin = rb_ledger_origin(r->input, q->stmt);
+        rb_origin origin = rb_ledger_origin(&q->place, r->input, q->stmt);
         const char *problem = rb_event_init(&q->head, fields, origin, ++r->rows_read);
         if (!problem) {
             q->has_head = true;
             return RB_OK;
         }
         json_decref(fields);
-        char *message = rb_xasprintf("%s, row %lld%s%s: %s", what, (long long)origin.row,
+        char *message = rb_xasprintf("%s, row %lld%s%s: %s", q->what, (long long)origin.row,
                                      origin.table ? " of " : "", origin.table ? origin.table : "", problem);
         if (!r->opts.lenient) {
             rc = rb_error_set(err, RB_EINPUT, "%s: %s", r->input->path, message);
@@ -95,11 +97,10 @@ static rb_code reader_open(void *state, rb_error *err)
     r->rows_read = 0;
     for (size_t i = 0; i < r->n_queries; i++) {
         query_cursor *q = &r->queries[i];
-        char what[512];
-        snprintf(what, sizeof what, "source '%s'", q->source->name);
-        rb_code rc = rb_ledger_prepare(r->db, q->source->query, r->input->path, what, &q->stmt, err);
+        rb_code rc = rb_ledger_prepare(r->db, q->source->query, r->input->path, q->what, &q->stmt, err);
         if (rc)
             return rc;
+        q->place = rb_ledger_place_of(r->input, q->stmt);
     }
     return RB_OK;
 }
@@ -154,10 +155,10 @@ void rb_sqlite_attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *na
             r->opts = *opts;
         }
         r->queries = rb_xrealloc(r->queries, (r->n_queries + 1) * sizeof *r->queries);
-        r->queries[r->n_queries++] = (query_cursor){.source = s};
+        r->queries[r->n_queries++] = (query_cursor){.source = s, .what = rb_xasprintf("source '%s'", s->name)};
     }
     if (r)
-        rb_evidence_set_reader(ev, in, &ledger_reader_ops, r);
+        rb_input_set_reader(in, &ledger_reader_ops, r);
 }
 
 /* A ledger read whole (a bundle member): from an in-memory copy. */
