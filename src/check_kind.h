@@ -148,5 +148,6 @@ extern const rb_check_kind rb_check_concurrent;
 extern const rb_check_kind rb_check_final;
 extern const rb_check_kind rb_check_count;
 extern const rb_check_kind rb_check_sql;
+extern const rb_check_kind rb_check_changes;
 
 #endif

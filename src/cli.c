@@ -24,6 +24,11 @@ enum {
     OPT_LENIENT,
     OPT_WAIVERS,
     OPT_BASELINE,
+    OPT_REPO,
+    OPT_RANGE,
+    OPT_CACHE,
+    OPT_OLD,
+    OPT_NEW,
     OPT_HELP,
 };
 
@@ -41,6 +46,11 @@ static const struct option options[] = {
     {"lenient", no_argument, NULL, OPT_LENIENT},
     {"waivers", required_argument, NULL, OPT_WAIVERS},
     {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"repo", required_argument, NULL, OPT_REPO},
+    {"range", required_argument, NULL, OPT_RANGE},
+    {"cache", required_argument, NULL, OPT_CACHE},
+    {"old", required_argument, NULL, OPT_OLD},
+    {"new", required_argument, NULL, OPT_NEW},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -66,6 +76,15 @@ void rb_cli_help_options(FILE *out)
             "                        current directory, if there is one); see doc/rules.md\n"
             "  --baseline FILE       an earlier JSON report: its findings are suppressed as\n"
             "                        known and do not count for --fail-on\n"
+            "  --repo DIR            a git repository whose --range history is evidence: a\n"
+            "                        commit event per commit, a config_change event per changed\n"
+            "                        leaf of each config file the packs declare\n"
+            "  --range A..B          the commits of B not in A (also A...B, or one revision for\n"
+            "                        all its history; default HEAD); a git work tree among the\n"
+            "                        inputs is read as history when --range is given\n"
+            "  --cache FILE          SQLite cache of what each commit changed (created if absent)\n"
+            "  --old FILE --new FILE two revisions of one config file: their changes are\n"
+            "                        config_change events with no time (before all evidence)\n"
             "  --quiet               write no report to standard output; the exit status tells\n"
             "  --no-color            no colours in the text report (also: NO_COLOR set)\n"
             "  --help                show this help\n"
@@ -139,6 +158,14 @@ static rb_code parse_fail_on(rb_cli *o, const char *arg, rb_error *err)
     return rb_error_set(err, RB_EUSAGE, "--fail-on %s: expected error, warning, note or never", arg);
 }
 
+/* An option that takes one value: the last one given counts. */
+static rb_code set_string(char **slot, const char *arg)
+{
+    free(*slot);
+    *slot = rb_xstrdup(arg);
+    return RB_OK;
+}
+
 static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
 {
     switch (opt) {
@@ -176,13 +203,19 @@ static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
         o->lenient = true;
         return RB_OK;
     case OPT_WAIVERS:
-        free(o->waivers);
-        o->waivers = rb_xstrdup(arg);
-        return RB_OK;
+        return set_string(&o->waivers, arg);
     case OPT_BASELINE:
-        free(o->baseline);
-        o->baseline = rb_xstrdup(arg);
-        return RB_OK;
+        return set_string(&o->baseline, arg);
+    case OPT_REPO:
+        return set_string(&o->repo, arg);
+    case OPT_RANGE:
+        return set_string(&o->range, arg);
+    case OPT_CACHE:
+        return set_string(&o->cache, arg);
+    case OPT_OLD:
+        return set_string(&o->old_file, arg);
+    case OPT_NEW:
+        return set_string(&o->new_file, arg);
     case OPT_HELP:
         o->help = true;
         return RB_OK;
@@ -240,6 +273,11 @@ void rb_cli_free(rb_cli *o)
     rb_overrides_free(&o->overrides);
     free(o->waivers);
     free(o->baseline);
+    free(o->repo);
+    free(o->range);
+    free(o->cache);
+    free(o->old_file);
+    free(o->new_file);
     memset(o, 0, sizeof *o);
 }
 

@@ -44,6 +44,10 @@ typedef struct rb_cli {
     rb_overrides overrides;     /* --param */
     char *waivers;              /* --waivers, or NULL */
     char *baseline;             /* --baseline, or NULL */
+    char *repo;                 /* --repo: a git repository input, or NULL */
+    char *range;                /* --range of git repositories, or NULL */
+    char *cache;                /* --cache of git walks, or NULL */
+    char *old_file, *new_file;  /* --old/--new: two config revisions, or NULL */
 } rb_cli;
 
 /* Parses the options of an auditing subcommand (argv[0] is its name).

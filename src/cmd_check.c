@@ -1,6 +1,9 @@
 /*
- * cmd_check.c — `rbaudit check`: load rules and evidence, run the engine,
- * write the reports, and turn the findings into an exit status.
+ * cmd_check.c — `rbaudit check` and `rbaudit gate`: load rules and
+ * evidence, run the engine, write the reports, and turn the findings into
+ * an exit status.  The two differ only in what evidence they require: gate
+ * is check for change control in CI, where the evidence starts from a git
+ * range (or two revisions of a config file).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,19 +43,45 @@ static rb_code load_rules(rb_cli *o, rb_ruleset *rs, rb_error *err)
     return rb_ruleset_load_chosen(rs, o->rule_paths, o->n_rule_paths, o->packs, o->n_packs, &o->overrides, err);
 }
 
+/* What a command accepts as evidence. */
+typedef struct audit_mode {
+    void (*help)(FILE *out);
+    /* Checks that the options name evidence (RB_EUSAGE when not). */
+    rb_code (*validate)(rb_cli *o, rb_error *err);
+} audit_mode;
+
+/* The git repository, the config pair, then every input. */
 static rb_code load_evidence(const rb_cli *o, const rb_ruleset *rs, rb_evidence *ev, rb_error *err)
 {
-    if (!o->n_inputs)
-        return rb_error_set(err, RB_EUSAGE, "check: no input given (expected evidence files or "
-                            "directories; see 'rbaudit check --help')");
     rb_load_opts opts = {.sources = rs->sources, .n_sources = rs->n_sources, .lenient = o->lenient,
-                         .max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
-    for (size_t i = 0; i < o->n_inputs; i++) {
-        rb_code rc = rb_load_input(ev, o->inputs[i], rb_cli_kind_for(o, o->inputs[i]), &opts, err);
-        if (rc)
-            return rc;
-    }
+                         .max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES, .range = o->range,
+                         .config = &rs->config, .cache = o->cache};
+    rb_code rc = RB_OK;
+    if (o->repo)
+        rc = rb_load_input(ev, o->repo, "git", &opts, err);
+    if (!rc && o->new_file)
+        rc = rb_load_config_pair(ev, o->old_file, o->new_file, &opts, err);
+    for (size_t i = 0; i < o->n_inputs && !rc; i++)
+        rc = rb_load_input(ev, o->inputs[i], rb_cli_kind_for(o, o->inputs[i]), &opts, err);
+    return rc;
+}
+
+/* --old and --new come together. */
+static rb_code validate_pair(const rb_cli *o, const char *command, rb_error *err)
+{
+    if (!o->old_file != !o->new_file)
+        return rb_error_set(err, RB_EUSAGE, "%s: --%s needs --%s too (two revisions of one config file)", command,
+                            o->old_file ? "old" : "new", o->old_file ? "new" : "old");
     return RB_OK;
+}
+
+static rb_code validate_check(rb_cli *o, rb_error *err)
+{
+    rb_code rc = validate_pair(o, "check", err);
+    if (!rc && !o->n_inputs && !o->repo && !o->new_file)
+        rc = rb_error_set(err, RB_EUSAGE, "check: no input given (expected evidence files or directories, "
+                          "--repo DIR or --old/--new; see 'rbaudit check --help')");
+    return rc;
 }
 
 /* The reports to write: every --output, or the --format report on
@@ -128,10 +157,10 @@ static rb_code suppress_known(check_run *run, int64_t now, size_t *baselined, rb
     return rc;
 }
 
-static rb_code audit(check_run *run, rb_error *err)
+static rb_code audit(check_run *run, const audit_mode *mode, rb_error *err)
 {
     rb_code rc;
-    if ((rc = open_outputs(&run->cli, &run->outputs, &run->n_outputs, err)) ||
+    if ((rc = mode->validate(&run->cli, err)) || (rc = open_outputs(&run->cli, &run->outputs, &run->n_outputs, err)) ||
         (rc = load_rules(&run->cli, run->rules, err)) ||
         (rc = load_evidence(&run->cli, run->rules, run->evidence, err)))
         return rc;
@@ -156,7 +185,7 @@ static rb_code audit(check_run *run, rb_error *err)
     return RB_OK;
 }
 
-static int run_check(int argc, char **argv)
+static int run_audit(const audit_mode *mode, int argc, char **argv)
 {
     check_run run = {0};
     rb_error err;
@@ -164,13 +193,13 @@ static int run_check(int argc, char **argv)
     rb_code rc = rb_cli_parse(&run.cli, argc, argv, &err);
     int status;
     if (!rc && run.cli.help) {
-        check_help(stdout);
+        mode->help(stdout);
         status = 0;
     } else {
         if (!rc) {
             run.rules = rb_ruleset_new();
             run.evidence = rb_evidence_new();
-            rc = audit(&run, &err);
+            rc = audit(&run, mode, &err);
         }
         if (rc) {
             fprintf(stderr, "rbaudit: %s\n", err.message);
@@ -190,8 +219,61 @@ static int run_check(int argc, char **argv)
     return status;
 }
 
+static const audit_mode check_mode = {check_help, validate_check};
+
+static int run_check(int argc, char **argv)
+{
+    return run_audit(&check_mode, argc, argv);
+}
+
 const rb_command rb_cmd_check = {
     .name = "check",
     .summary = "audit evidence against rule packs",
     .run = run_check,
+};
+
+static void gate_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: rbaudit gate [--repo DIR] --range A..B [INPUT...] [options]\n"
+            "       rbaudit gate --old FILE --new FILE [INPUT...] [options]\n"
+            "\n"
+            "Change control for CI: walks the commits of a git range (default repository: the\n"
+            "current directory), diffs every config file the packs declare leaf by leaf, and\n"
+            "reports each change a `changes` rule covers with its expected impact and the\n"
+            "follow-ups (validation, upload, sample run, ...) that no evidence shows after it.\n"
+            "A change with nothing missing is a note.  INPUTs are the evidence of those\n"
+            "follow-ups: event logs, ledgers, JUnit results, bundles, as for 'rbaudit check'.\n"
+            "Typical use: rbaudit gate --range origin/main..HEAD ci-evidence/ --format sarif\n"
+            "\n");
+    rb_cli_help_options(out);
+}
+
+static rb_code validate_gate(rb_cli *o, rb_error *err)
+{
+    rb_code rc = validate_pair(o, "gate", err);
+    if (rc)
+        return rc;
+    if (o->new_file && (o->range || o->repo))
+        return rb_error_set(err, RB_EUSAGE, "gate: --old/--new and --repo/--range are two ways to name the "
+                            "change (expected one of them)");
+    if (!o->new_file && !o->range)
+        return rb_error_set(err, RB_EUSAGE, "gate: expected --range A..B (with --repo DIR, default '.') or "
+                            "--old FILE --new FILE (see 'rbaudit gate --help')");
+    if (!o->new_file && !o->repo)
+        o->repo = rb_xstrdup(".");
+    return RB_OK;
+}
+
+static const audit_mode gate_mode = {gate_help, validate_gate};
+
+static int run_gate(int argc, char **argv)
+{
+    return run_audit(&gate_mode, argc, argv);
+}
+
+const rb_command rb_cmd_gate = {
+    .name = "gate",
+    .summary = "change control on a git range (for CI)",
+    .run = run_gate,
 };

@@ -1,14 +1,18 @@
 /*
  * cmd_diff.c — `rbaudit diff OLD NEW`: how two ledgers differ (a backup
- * and its restore), in text or JSON.  Like diff(1): exit 0 when equal, 1
- * when they differ, 2 on error.
+ * and its restore), or two revisions of a config file, leaf by leaf (the
+ * diff that `gate` makes of each commit), in text or JSON.  Like diff(1):
+ * exit 0 when equal, 1 when they differ, 2 on error.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "config_diff.h"
 #include "ledger_diff.h"
+#include "loader.h"
+#include "pack.h"
 #include "template.h"
 #include "util.h"
 
@@ -16,14 +20,25 @@ static void diff_help(FILE *out)
 {
     fprintf(out,
             "Usage: rbaudit diff OLD NEW [--format text|json] [--output FILE]\n"
+            "                            [--rules PATH]... [--pack NAME]...\n"
             "\n"
-            "Compares two SQLite ledgers (told by their header, opened read-only and\n"
-            "immutable), table by table: row counts, a content hash of each table, and the\n"
+            "Two SQLite ledgers (told by their header, opened read-only and immutable) are\n"
+            "compared table by table: row counts, a content hash of each table, and the\n"
             "primary key of every row missing from NEW, added in NEW or changed.  Tables\n"
-            "without a primary key are paired by rowid.  The JSON output is\n"
-            "\"schema\": \"rbaudit-diff/1\".\n"
+            "without a primary key are paired by rowid.\n"
             "\n"
-            "Exit status: 0 equal, 1 different, 2 usage error or unreadable ledger.\n");
+            "Two config revisions (YAML, or JSON when named .json) are compared leaf by leaf:\n"
+            "each changed leaf path (e.g. projects.wallaby.field_maps.ra) is added, removed or\n"
+            "modified, with its old and new value and its line in NEW.  Lists are compared by\n"
+            "position, or by a key field where the packs' `config:` entries name one for NEW's\n"
+            "path (list_keys); --rules and --pack choose those packs (default: the installed\n"
+            "ones).  This is the diff 'rbaudit gate' makes of every commit.\n"
+            "\n"
+            "The JSON output is \"schema\": \"rbaudit-diff/1\" with \"kind\": \"ledger\" or\n"
+            "\"config\".\n"
+            "\n"
+            "Exit status: 0 equal, 1 different, 2 usage error, unreadable file or one that\n"
+            "does not parse.\n");
 }
 
 /* A row key for text: id=42, or (a=1, b=x) for a composite key. */
@@ -103,23 +118,132 @@ static rb_code open_side(const char *path, rb_ledger_side *side, char *hex, rb_e
     return rc;
 }
 
+/* A config change as one line of text: "~ path: old -> new  (line N)". */
+static void write_change(FILE *out, const json_t *c)
+{
+    const char *op = json_string_value(json_object_get(c, "op"));
+    const json_t *old = json_object_get(c, "old"), *new = json_object_get(c, "new");
+    char *old_text = old ? json_dumps(old, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    char *new_text = new ? json_dumps(new, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    fprintf(out, "%c %s: ", strcmp(op, "add") == 0 ? '+' : strcmp(op, "remove") == 0 ? '-' : '~',
+            json_string_value(json_object_get(c, "path")));
+    if (old_text && new_text)
+        fprintf(out, "%s -> %s", old_text, new_text);
+    else
+        fputs(old_text ? old_text : new_text, out);
+    if (json_object_get(c, "line"))
+        fprintf(out, "  (line %lld)", (long long)json_integer_value(json_object_get(c, "line")));
+    fputc('\n', out);
+    free(old_text);
+    free(new_text);
+}
+
+static void write_config_text(FILE *out, const json_t *diff)
+{
+    fprintf(out, "--- %s\n+++ %s\n", json_string_value(json_object_get(json_object_get(diff, "old"), "path")),
+            json_string_value(json_object_get(json_object_get(diff, "new"), "path")));
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(diff, "changes"), i, c)
+        write_change(out, c);
+    const json_t *s = json_object_get(diff, "summary");
+#define N(member) (long long)json_integer_value(json_object_get(s, member))
+    fprintf(out, "%lld change%s: %lld added, %lld removed, %lld modified\n", N("changes"), N("changes") == 1 ? "" : "s",
+            N("added"), N("removed"), N("modified"));
+#undef N
+}
+
+static void write_any_text(FILE *out, const json_t *diff)
+{
+    if (strcmp(json_string_value(json_object_get(diff, "kind")), "config") == 0)
+        write_config_text(out, diff);
+    else
+        write_text(out, diff);
+}
+
+/* Whether a file starts with the SQLite header. */
+static bool is_ledger(const char *path)
+{
+    unsigned char head[100];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    return rb_ledger_sniff(head, n);
+}
+
+static json_t *config_side(const char *path, rb_error *err, rb_code *rc)
+{
+    char hex[RB_SHA256_HEX_LEN + 1];
+    uint64_t bytes;
+    *rc = rb_sha256_file(path, hex, &bytes, err);
+    return *rc ? NULL : json_pack("{s:s, s:s}", "path", rb_path_logical(path), "sha256", hex);
+}
+
+/* The rbaudit-diff/1 document of two config revisions. */
+static rb_code diff_config(const rb_cli *o, json_t **out, rb_error *err)
+{
+    if (o->overrides.n)
+        return rb_error_set(err, RB_EUSAGE, "diff: --param has no use here (only --rules and --pack choose the "
+                            "packs whose config entries apply)");
+    rb_ruleset *rs = rb_ruleset_new();
+    rb_overrides none = {0};
+    json_t *changes = NULL, *old = NULL, *new = NULL;
+    rb_code rc = rb_ruleset_load_chosen(rs, o->rule_paths, o->n_rule_paths, o->packs, o->n_packs, &none, err);
+    if (!rc)
+        rc = rb_config_diff_files(&rs->config, o->inputs[0], o->inputs[1], RB_DEFAULT_MAX_INPUT_BYTES, &changes, err);
+    if (!rc && (old = config_side(o->inputs[0], err, &rc)) && (new = config_side(o->inputs[1], err, &rc))) {
+        json_int_t counts[3] = {0};
+        static const char *const ops[] = {"add", "remove", "modify"};
+        size_t i;
+        json_t *c;
+        json_array_foreach(changes, i, c)
+            for (size_t k = 0; k < 3; k++)
+                counts[k] += strcmp(json_string_value(json_object_get(c, "op")), ops[k]) == 0;
+        *out = json_pack("{s:s, s:s, s:O, s:O, s:b, s:O, s:{s:I, s:I, s:I, s:I}}", "schema", "rbaudit-diff/1", "kind",
+                         "config", "old", old, "new", new, "equal", json_array_size(changes) == 0, "changes", changes,
+                         "summary", "changes", (json_int_t)json_array_size(changes), "added", counts[0], "removed",
+                         counts[1], "modified", counts[2]);
+    }
+    json_decref(old);
+    json_decref(new);
+    json_decref(changes);
+    rb_ruleset_free(rs);
+    return rc;
+}
+
+/* The rbaudit-diff/1 document of two ledgers. */
+static rb_code diff_ledgers(const rb_cli *o, json_t **out, rb_error *err)
+{
+    rb_ledger_side old = {0}, new = {0};
+    char old_hex[RB_SHA256_HEX_LEN + 1], new_hex[RB_SHA256_HEX_LEN + 1];
+    rb_code rc;
+    if (!(rc = open_side(o->inputs[0], &old, old_hex, err)) && !(rc = open_side(o->inputs[1], &new, new_hex, err)))
+        rc = rb_ledger_diff(&old, &new, out, err);
+    sqlite3_close(old.db);
+    sqlite3_close(new.db);
+    return rc;
+}
+
 static rb_code run(const rb_cli *o, int *status, rb_error *err)
 {
     if (o->n_inputs != 2)
-        return rb_error_set(err, RB_EUSAGE, "diff: expected two ledgers, OLD and NEW (see 'rbaudit diff --help')");
+        return rb_error_set(err, RB_EUSAGE, "diff: expected two ledgers or two config files, OLD and NEW (see "
+                            "'rbaudit diff --help')");
+    bool ledgers = is_ledger(o->inputs[0]), configs = !ledgers && !is_ledger(o->inputs[1]);
+    if (!ledgers && !configs)
+        return rb_error_set(err, RB_EUSAGE, "diff: %s is a SQLite ledger but %s is not (expected two ledgers or two "
+                            "config files)", o->inputs[1], o->inputs[0]);
     rb_output out = {0};
-    rb_ledger_side old = {0}, new = {0};
-    char old_hex[RB_SHA256_HEX_LEN + 1], new_hex[RB_SHA256_HEX_LEN + 1];
     json_t *diff = NULL;
-    rb_code rc;
-    if (!(rc = rb_cli_open_own_output(o, "diff", &out, err)) && !(rc = open_side(o->inputs[0], &old, old_hex, err)) &&
-        !(rc = open_side(o->inputs[1], &new, new_hex, err)) && !(rc = rb_ledger_diff(&old, &new, &diff, err))) {
+    rb_code rc = rb_cli_open_own_output(o, "diff", &out, err);
+    if (!rc)
+        rc = ledgers ? diff_ledgers(o, &diff, err) : diff_config(o, &diff, err);
+    if (!rc) {
         *status = json_is_true(json_object_get(diff, "equal")) ? 0 : 1;
-        rc = rb_cli_write_own(o, &out, diff, write_text, err);
+        rc = rb_cli_write_own(o, &out, diff, write_any_text, err);
     }
     json_decref(diff);
-    sqlite3_close(old.db);
-    sqlite3_close(new.db);
     rb_output_close(&out);
     return rc;
 }
@@ -131,6 +255,6 @@ static int run_diff(int argc, char **argv)
 
 const rb_command rb_cmd_diff = {
     .name = "diff",
-    .summary = "compare two ledgers (a backup and its restore)",
+    .summary = "compare two ledgers (a backup and its restore) or two config revisions",
     .run = run_diff,
 };

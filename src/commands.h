@@ -14,6 +14,7 @@ typedef struct rb_command {
 } rb_command;
 
 extern const rb_command rb_cmd_check;
+extern const rb_command rb_cmd_gate;
 extern const rb_command rb_cmd_rules;
 extern const rb_command rb_cmd_diff;
 extern const rb_command rb_cmd_bundle;

@@ -104,7 +104,7 @@ rb_code rb_event_cursor_next(rb_event_cursor *c, const rb_event **event, rb_erro
     }
     rb_evidence *ev = c->ev;
     ev->n_events++;
-    if (!ev->has_newest || c->current.ts > ev->newest_ts) {
+    if (c->current.ts != RB_TS_NONE && (!ev->has_newest || c->current.ts > ev->newest_ts)) {
         ev->newest_ts = c->current.ts;
         ev->has_newest = true;
     }

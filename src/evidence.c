@@ -164,6 +164,14 @@ const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fie
     return NULL;
 }
 
+void rb_evidence_add_timeless_event(rb_evidence *ev, rb_origin origin, json_t *fields)
+{
+    rb_event e = {.fields = fields, .ts = RB_TS_NONE, .origin = origin,
+                  .order = ((uint64_t)origin.input->index << POSITION_BITS) | ev->n_buffered};
+    rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1, sizeof *ev->buffered);
+    ev->buffered[ev->n_buffered++] = e;
+}
+
 rb_code rb_evidence_buffer_input(rb_evidence *ev, rb_input *in, rb_error *err)
 {
     const rb_event_reader_ops *reader = in->reader;

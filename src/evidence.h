@@ -47,6 +47,8 @@ typedef struct rb_origin {
     long line;             /* 1-based line, 0 when the place is not a line */
     const char *table;     /* a ledger row's table (borrowed from the input), or NULL */
     int64_t row;           /* that row's rowid, 0 when unknown */
+    const char *commit;    /* the commit of a git revision (borrowed from the
+                              input), or NULL */
 } rb_origin;
 
 /* A string that lives as long as the input (e.g. a table name for
@@ -61,6 +63,11 @@ struct rb_event {
     uint64_t order;   /* input index, then position in it: the last tie-break */
     rb_origin origin;
 };
+
+/* The ts of an event that has no time (a change between two plain files,
+ * SPEC §4 `changes`): before every other event, and far enough from the
+ * range of int64_t that differences of times cannot overflow. */
+#define RB_TS_NONE (-(INT64_C(1) << 62))
 
 /* Evidence order (SPEC §4 "Order"): ts, then seq when both have one, then
  * input order.  <0, 0 or >0 as for qsort. */
@@ -152,6 +159,12 @@ rb_code rb_evidence_buffer_input(rb_evidence *ev, rb_input *in, rb_error *err);
  * saying what was expected, for the loader to report with the place.
  */
 const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fields);
+
+/* Adds an event that has no time (takes the reference to fields): its ts is
+ * RB_TS_NONE, so it comes before every other event, and it does not count
+ * as the newest.  fields must be an object with a `type` string and no
+ * `ts`. */
+void rb_evidence_add_timeless_event(rb_evidence *ev, rb_origin origin, json_t *fields);
 
 /* Adds a document (takes value and lines; lines may be NULL).  role may be
  * NULL (only bundle artifacts have one). */

@@ -4,6 +4,7 @@
 #include "jsonpath.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,26 @@ json_t *rb_jsonpath_lookup(const rb_jsonpath *p, const json_t *root)
             node = NULL;
     }
     return node;
+}
+
+static bool glob_from(const rb_jsonpath *pat, size_t i, const rb_jsonpath *path, size_t j)
+{
+    for (; i < pat->n; i++, j++) {
+        if (strcmp(pat->segs[i].key, "**") == 0) {
+            for (size_t k = j; k <= path->n; k++)
+                if (glob_from(pat, i + 1, path, k))
+                    return true;
+            return false;
+        }
+        if (j == path->n || fnmatch(pat->segs[i].key, path->segs[j].key, 0) != 0)
+            return false;
+    }
+    return j == path->n;
+}
+
+bool rb_jsonpath_glob(const rb_jsonpath *pattern, const rb_jsonpath *path)
+{
+    return glob_from(pattern, 0, path, 0);
 }
 
 const char *rb_jsonpath_text(const rb_jsonpath *p)

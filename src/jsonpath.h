@@ -31,6 +31,11 @@ const char *rb_jsonpath_text(const rb_jsonpath *p);
 /* One-shot lookup of a dotted path (compiles and frees). */
 json_t *rb_jsonpath_get(const json_t *root, const char *dotted);
 
+/* Whether a path matches a pattern of the same spelling whose segments
+ * are globs: "*" matches one segment (and fnmatch wildcards match within
+ * one, "field_map*"), "**" any number of segments, none included. */
+bool rb_jsonpath_glob(const rb_jsonpath *pattern, const rb_jsonpath *path);
+
 /* Path of a child: the parent path plus one escaped key, or one index.
  * The result is allocated; the caller frees it. */
 char *rb_jsonpath_child_key(const char *parent, const char *key);

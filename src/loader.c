@@ -22,6 +22,7 @@ static const rb_loader *const loaders[] = {
     &rb_loader_yaml,
     &rb_loader_junit,
     &rb_loader_markdown,
+    &rb_loader_git,
 };
 #define N_LOADERS (sizeof loaders / sizeof loaders[0])
 
@@ -202,6 +203,8 @@ rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind
     }
     if (S_ISDIR(st.st_mode) && !loader && rb_bundle_is_bundle_path(path))
         loader = &rb_loader_bundle;
+    if (S_ISDIR(st.st_mode) && !loader && opts->range && rb_git_is_repository(path))
+        loader = &rb_loader_git;
     if (S_ISDIR(st.st_mode) && !loader)
         return walk_directory(ev, path, opts, 0, err);
     return load_file(ev, path, loader ? loader : rb_loader_for_name(path), opts, err);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config_diff.h"
 #include "error.h"
 #include "evidence.h"
 
@@ -33,6 +34,9 @@ typedef struct rb_load_opts {
     bool lenient;            /* bad events become RBA-INPUT findings */
     size_t max_input_bytes;  /* larger inputs are refused */
     size_t max_markdown_bytes; /* larger Markdown reports are refused; 0: 1 MiB */
+    const char *range;       /* --range of git repositories (NULL: HEAD's history) */
+    const rb_config_set *config; /* which repository files are config; may be NULL */
+    const char *cache;       /* --cache file of git walks, or NULL */
 } rb_load_opts;
 
 #define RB_DEFAULT_MAX_INPUT_BYTES ((size_t)2 << 30)
@@ -61,6 +65,11 @@ extern const rb_loader rb_loader_sqlite;
 extern const rb_loader rb_loader_junit;
 extern const rb_loader rb_loader_markdown;
 extern const rb_loader rb_loader_bundle;
+extern const rb_loader rb_loader_git;
+
+/* Whether a directory is a git repository: a work tree (it has .git) or a
+ * bare repository. */
+bool rb_git_is_repository(const char *dir);
 
 /* Registers an open SQLite ledger of input `in` (takes db), and a reader
  * of its events when some source's `query` maps its rows; `name` is what
@@ -83,13 +92,20 @@ const char *rb_loader_kinds(void);
 
 /*
  * Loads one command-line input.  A directory holding manifest.json is an
- * incident bundle; any other directory is walked in name order
+ * incident bundle; with a --range, a git repository is its history
+ * (load_git.c); any other directory is walked in name order
  * (hidden entries skipped) and every file with a known suffix is loaded; a
  * file is loaded with forced_kind when not NULL, else by suffix, else by
  * content.  Errors name the path and what was expected.
  */
 rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind,
                       const rb_load_opts *opts, rb_error *err);
+
+/* Loads the changes between two revisions of a config file (--old/--new)
+ * as config_change events with no time (load_config_pair.c).  Errors name
+ * the file and line. */
+rb_code rb_load_config_pair(rb_evidence *ev, const char *old_path, const char *new_path, const rb_load_opts *opts,
+                            rb_error *err);
 
 /* Applies every source entry without a query whose `files` matches
  * in->path to an event: renames mapped fields and adds `set` fields (used

@@ -42,6 +42,7 @@ void rb_ruleset_free(rb_ruleset *rs)
         source_free(&rs->sources[i]);
     free(rs->rules);
     free(rs->sources);
+    rb_config_set_free(&rs->config);
     free(rs);
 }
 
@@ -86,6 +87,10 @@ static rb_code add_rule(rb_ruleset *rs, rb_rule *rule, rb_error *err)
     }
     rb_grow((void **)&rs->rules, &rs->cap, rs->n + 1, sizeof *rs->rules);
     rs->rules[rs->n++] = rule;
+    size_t i;
+    json_t *glob;
+    json_array_foreach(rule->config_files, i, glob)
+        rb_config_set_add(&rs->config, json_string_value(glob), NULL);
     return RB_OK;
 }
 
@@ -126,24 +131,36 @@ static bool string_map(const json_t *v)
     return true;
 }
 
+/* RB_ERULE naming the first key of the mapping at `path` not in `known`;
+ * `what` names the mapping and what it takes. */
+static rb_code check_known_keys(const json_t *spec, const char *path, const char *const *known,
+                                const char *what, const rule_file *rf, rb_error *err)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)spec, k, v) {
+        if (rb_str_in_list(k, known))
+            continue;
+        char *p = rb_jsonpath_child_key(path, k);
+        char *message = rb_xasprintf("unknown key '%s' in %s", k, what);
+        rb_code rc = file_error(rf, p, err, message);
+        free(message);
+        free(p);
+        return rc;
+    }
+    return RB_OK;
+}
+
 static rb_code load_source(rb_ruleset *rs, const json_t *spec, const char *path, const rule_file *rf,
                            rb_error *err)
 {
     if (!json_is_object(spec))
         return file_error(rf, path, err, "a source must be a mapping with name, files, fields and set");
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)spec, k, v) {
-        if (strcmp(k, "name") && strcmp(k, "files") && strcmp(k, "query") && strcmp(k, "fields") &&
-            strcmp(k, "set")) {
-            char *p = rb_jsonpath_child_key(path, k);
-            char *what = rb_xasprintf("unknown key '%s' in a source (expected name, files, query, fields, set)", k);
-            rb_code rc = file_error(rf, p, err, what);
-            free(what);
-            free(p);
-            return rc;
-        }
-    }
+    static const char *const known[] = {"name", "files", "query", "fields", "set", NULL};
+    rb_code known_rc = check_known_keys(spec, path, known,
+                                        "a source (expected name, files, query, fields, set)", rf, err);
+    if (known_rc)
+        return known_rc;
     json_t *name = json_object_get(spec, "name"), *files = json_object_get(spec, "files");
     json_t *fields = json_object_get(spec, "fields"), *set = json_object_get(spec, "set");
     json_t *query = json_object_get(spec, "query");
@@ -168,6 +185,54 @@ static rb_code load_source(rb_ruleset *rs, const json_t *spec, const char *path,
     return RB_OK;
 }
 
+/* A `config:` entry: {files: GLOB, list_keys: {LIST-PATH-GLOB: FIELD}}. */
+static rb_code load_config(rb_ruleset *rs, const json_t *spec, const char *path, const rule_file *rf,
+                           rb_error *err)
+{
+    static const char *const known[] = {"files", "list_keys", NULL};
+    if (!json_is_object(spec))
+        return file_error(rf, path, err, "a config entry must be a mapping with files and list_keys");
+    rb_code rc = check_known_keys(spec, path, known, "a config entry (expected files, list_keys)", rf, err);
+    if (rc)
+        return rc;
+    json_t *files = json_object_get(spec, "files"), *keys = json_object_get(spec, "list_keys");
+    if (!json_is_string(files))
+        return file_error(rf, path, err, "a config entry needs 'files' (a path glob) as a string");
+    const char *why = keys ? rb_config_check_list_keys(keys) : NULL;
+    if (why) {
+        char *p = rb_jsonpath_child_key(path, "list_keys");
+        rc = file_error(rf, p, err, why);
+        free(p);
+        return rc;
+    }
+    rb_config_set_add(&rs->config, json_string_value(files), keys);
+    return RB_OK;
+}
+
+/* Loads each entry of a top-level list (`sources`, `config`). */
+static rb_code load_entries(rb_ruleset *rs, const json_t *list, const char *name, const rule_file *rf,
+                            rb_code (*load)(rb_ruleset *, const json_t *, const char *, const rule_file *,
+                                            rb_error *),
+                            rb_error *err)
+{
+    if (!json_is_array(list)) {
+        char *what = rb_xasprintf("'%s' must be a list", name);
+        rb_code rc = file_error(rf, name, err, what);
+        free(what);
+        return rc;
+    }
+    size_t i;
+    json_t *spec;
+    json_array_foreach(list, i, spec) {
+        char *p = rb_jsonpath_child_index(name, i);
+        rb_code rc = load(rs, spec, p, rf, err);
+        free(p);
+        if (rc)
+            return rc;
+    }
+    return RB_OK;
+}
+
 static rb_code load_document(rb_ruleset *rs, const json_t *doc, const rule_file *rf, const char *pack,
                              rb_overrides *ov, rb_error *err)
 {
@@ -176,7 +241,7 @@ static rb_code load_document(rb_ruleset *rs, const json_t *doc, const rule_file 
     if (json_is_array(doc))
         return load_rules(rs, doc, "", rf, pack, ov, err);
     if (!json_is_object(doc))
-        return file_error(rf, "", err, "expected a list of rules, or a mapping with 'rules' and 'sources'");
+        return file_error(rf, "", err, "expected a list of rules, or a mapping with 'rules', 'sources' and 'config'");
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)doc, k, v) {
@@ -184,19 +249,11 @@ static rb_code load_document(rb_ruleset *rs, const json_t *doc, const rule_file 
         if (strcmp(k, "rules") == 0) {
             rc = load_rules(rs, v, "rules", rf, pack, ov, err);
         } else if (strcmp(k, "sources") == 0) {
-            if (!json_is_array(v))
-                return file_error(rf, "sources", err, "'sources' must be a list");
-            size_t i;
-            json_t *spec;
-            json_array_foreach(v, i, spec) {
-                char *p = rb_jsonpath_child_index("sources", i);
-                rc = load_source(rs, spec, p, rf, err);
-                free(p);
-                if (rc)
-                    break;
-            }
+            rc = load_entries(rs, v, k, rf, load_source, err);
+        } else if (strcmp(k, "config") == 0) {
+            rc = load_entries(rs, v, k, rf, load_config, err);
         } else {
-            char *what = rb_xasprintf("unknown top-level key '%s' (expected 'rules' or 'sources')", k);
+            char *what = rb_xasprintf("unknown top-level key '%s' (expected 'rules', 'sources' or 'config')", k);
             rc = file_error(rf, k, err, what);
             free(what);
         }

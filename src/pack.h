@@ -2,13 +2,16 @@
  * pack.h — rule packs: loading rule files and directories into a ruleset.
  *
  * A rule file is YAML: a list of rules, or a mapping with `rules:` (that
- * list) and `sources:` (how inputs map to events, loader.h).  A pack is a
+ * list), `sources:` (how inputs map to events, loader.h) and `config:`
+ * (which files are config and which of their lists are keyed,
+ * config_diff.h).  A pack is a
  * directory `rules/<pack>/` of such files; its `tests/` directory and
  * hidden entries are not rules.
  */
 #ifndef RB_PACK_H
 #define RB_PACK_H
 
+#include "config_diff.h"
 #include "error.h"
 #include "loader.h"
 #include "rule.h"
@@ -22,6 +25,7 @@ typedef struct rb_ruleset {
     size_t n, cap;
     rb_source *sources;
     size_t n_sources, cap_sources;
+    rb_config_set config; /* `config:` entries and the files of `changes` rules */
     rb_rule_diag diag;   /* NULL: the first mistake stops loading */
     void *diag_ctx;
 } rb_ruleset;

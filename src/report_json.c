@@ -16,6 +16,8 @@ static json_t *origin_json(const rb_origin *o)
         json_object_set_new(j, "table", json_string(o->table));
     if (o->row)
         json_object_set_new(j, "rowid", json_integer(o->row));
+    if (o->commit)
+        json_object_set_new(j, "commit", json_string(o->commit));
     return j;
 }
 

@@ -55,6 +55,8 @@ static void write_finding(const rb_finding *f, const rb_report_style *style, FIL
             fprintf(out, " %s", f->origins[0].table);
         if (f->origins[0].row)
             fprintf(out, " rowid %lld", (long long)f->origins[0].row);
+        if (f->origins[0].commit)
+            fprintf(out, " @%.12s", f->origins[0].commit);
         fprintf(out, "%s  ", paint(style, RESET));
     }
     if (!json_is_null(f->key)) {

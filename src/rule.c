@@ -240,6 +240,7 @@ void rb_rule_free(rb_rule *rule)
     json_decref(rule->tags);
     json_decref(rule->params);
     json_decref(rule->source);
+    json_decref(rule->config_files);
     free(rule->pack);
     free(rule->file);
     rb_selector_free(rule->select);

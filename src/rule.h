@@ -45,6 +45,9 @@ typedef struct rb_rule {
     rb_jsonpath *key;        /* grouping field; "key" unless `key:` says */
     const rb_check_kind *check;
     void *check_data;        /* compiled check, freed by check->free_data */
+    json_t *config_files;    /* array of path globs of config files whose
+                                revisions the check compares (`changes`), or
+                                NULL; set by the check's compile */
     json_t *source;          /* the rule's mapping as written (for lint, show) */
 } rb_rule;
 

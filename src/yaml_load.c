@@ -701,3 +701,24 @@ rb_code rb_yaml_parse_value(const char *text, json_t **out, rb_error *err)
     rb_yaml_docs_free(docs, n);
     return RB_OK;
 }
+
+/* Line maps cost a second parse; skip them for large documents. */
+#define MAX_LINEMAP_BYTES ((size_t)8 << 20)
+
+rb_linemap *rb_yaml_json_lines(const unsigned char *data, size_t len)
+{
+    if (len > MAX_LINEMAP_BYTES)
+        return NULL;
+    rb_yaml_doc *docs = NULL;
+    size_t n = 0;
+    rb_error ignored;
+    if (rb_yaml_load("", data, len, NULL, &docs, &n, &ignored) != RB_OK)
+        return NULL;
+    rb_linemap *lines = NULL;
+    if (n == 1) {
+        lines = docs[0].lines;
+        docs[0].lines = NULL;
+    }
+    rb_yaml_docs_free(docs, n);
+    return lines;
+}

@@ -53,6 +53,12 @@ rb_code rb_yaml_load(const char *name, const unsigned char *data, size_t len,
 
 void rb_yaml_docs_free(rb_yaml_doc *docs, size_t n_docs);
 
+/* The line map of a JSON text (JSON is YAML's flow style), for values that
+ * jansson parsed; NULL where libyaml does not read it (tabs) or the text is
+ * over 8 MiB (a second parse is not worth it), so that places fall back to
+ * line 1.  Owned by the caller. */
+rb_linemap *rb_yaml_json_lines(const unsigned char *data, size_t len);
+
 /* Types one plain scalar the way the loader does (a new reference). */
 json_t *rb_yaml_plain_scalar(const char *text, size_t len);
 

@@ -1,0 +1,1 @@
+sed -i 's/    by: \[name\]/    by: [field, name]/' config/wallaby_hires.v1.yaml

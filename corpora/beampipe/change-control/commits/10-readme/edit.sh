@@ -1,0 +1,1 @@
+printf '\nEvery change needs: project validate, a config revision upload, a small sample.\n' >> README.md
