@@ -31,8 +31,10 @@ static void check_help(FILE *out)
             ".ndjson), JSON and YAML documents (.json, .yaml, .yml), SQLite ledgers (told\n"
             "by their header; opened read-only and immutable), JUnit XML (.xml), Markdown\n"
             "reports (.md, 1 MiB at most), and incident bundles (a directory holding\n"
-            "manifest.json, or .tar, .tar.gz, .tgz, read in memory).  Without --rules or\n"
-            "--pack the default packs run (%s).\n"
+            "manifest.json, or .tar, .tar.gz, .tgz, read in memory).  --repo DIR --range\n"
+            "A..B adds a git history: commit events and config_change events, one per\n"
+            "changed leaf of each config file the packs declare (see 'rbaudit gate').\n"
+            "Without --rules or --pack the default packs run (%s).\n"
             "\n",
             rb_default_rules_dir());
     rb_cli_help_options(out);

@@ -230,10 +230,8 @@ static rb_code run(const rb_cli *o, int *status, rb_error *err)
     if (o->n_inputs != 2)
         return rb_error_set(err, RB_EUSAGE, "diff: expected two ledgers or two config files, OLD and NEW (see "
                             "'rbaudit diff --help')");
-    bool ledgers = is_ledger(o->inputs[0]), configs = !ledgers && !is_ledger(o->inputs[1]);
-    if (!ledgers && !configs)
-        return rb_error_set(err, RB_EUSAGE, "diff: %s is a SQLite ledger but %s is not (expected two ledgers or two "
-                            "config files)", o->inputs[1], o->inputs[0]);
+    /* one ledger is enough to say what the other should have been */
+    bool ledgers = is_ledger(o->inputs[0]) || is_ledger(o->inputs[1]);
     rb_output out = {0};
     json_t *diff = NULL;
     rb_code rc = rb_cli_open_own_output(o, "diff", &out, err);

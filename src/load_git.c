@@ -89,6 +89,7 @@ typedef struct revision {
     json_t *value;
     rb_linemap *lines;
     char *why;
+    long line;  /* where it stopped parsing, when known */
 } revision;
 
 static void revision_free(revision *r)
@@ -113,8 +114,12 @@ static rb_code parse_blob(git_walk *w, const git_oid *id, const char *file, cons
         memcpy(data, git_blob_rawcontent(blob), len);
         data[len] = '\0';
         rb_error perr;
-        if (rb_config_parse(name, data, len, &r->value, &r->lines, &perr))
+        if (rb_config_parse(name, data, len, &r->value, &r->lines, &perr)) {
             r->why = rb_xstrdup(perr.message);
+            size_t n = strlen(name);
+            if (strncmp(perr.message, name, n) == 0 && perr.message[n] == ':')
+                r->line = strtol(perr.message + n + 1, NULL, 10);
+        }
         free(data);
     }
     free(name);
@@ -150,7 +155,8 @@ static void diff_revisions(git_walk *w, const char *file, revision *old, const r
         w->cacheable = false;
         if (before && !json_object_get(w->last_parsed, file))
             json_object_set(w->last_parsed, file, (json_t *)before);
-        json_array_append_new(problems, json_pack("{s:s, s:s}", "file", file, "message", new->why));
+        json_array_append_new(problems, json_pack("{s:s, s:s, s:I}", "file", file, "message", new->why, "line",
+                                                  (json_int_t)new->line));
         return;
     }
     rb_config_diff(w->opts->config, file, before, new->value, new->lines, changes);
@@ -357,7 +363,8 @@ static void emit_commit(git_walk *w, git_commit *commit, const char *sha, const 
     }
     json_array_foreach(json_object_get(record, "problems"), i, c) {
         rb_input *in = file_input(w, json_string_value(json_object_get(c, "file")));
-        rb_origin at = {.input = in, .commit = rb_input_intern(in, sha)};
+        rb_origin at = {.input = in, .line = (long)json_integer_value(json_object_get(c, "line")),
+                        .commit = rb_input_intern(in, sha)};
         char *message = rb_xasprintf("commit %.12s: the config revision does not parse: %s", sha,
                                      json_string_value(json_object_get(c, "message")));
         rb_evidence_add_problem(w->ev, at, message);
@@ -404,11 +411,15 @@ static rb_code peel_commit(git_walk *w, const git_object *obj, git_oid *id, rb_e
 static rb_code resolve_range(git_walk *w, const char *range, git_revwalk *walk, git_oid *tip, rb_buf *described,
                              rb_error *err)
 {
-    git_revspec spec;
+    git_revspec spec = {0};
     if (git_revparse(&spec, w->repo, range) != 0) {
         const git_error *e = git_error_last();
-        return rb_error_set(err, RB_EINPUT, "%s: --range '%s': %s (expected A..B, A...B or one revision)", w->dir,
-                            range, e && e->message ? e->message : "unknown revision");
+        rb_error_set(err, RB_EINPUT, "%s: --range '%s': %s (expected A..B, A...B or one revision)", w->dir, range,
+                     e && e->message ? e->message : "unknown revision");
+        /* libgit2 leaves the end it did resolve to the caller */
+        git_object_free(spec.from);
+        git_object_free(spec.to);
+        return RB_EINPUT;
     }
     git_oid from, to;
     rb_code rc = peel_commit(w, spec.from, &from, err);

@@ -191,8 +191,10 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const ch
         rc = rb_engine_run(rs, ev, &engine_opts, &found, &result, err);
     if (!rc) {
         actual_lines(&found, rs, rule_file, fixture, &actual);
-        qsort(expected.items, expected.n, sizeof *expected.items, rb_strcmp_ptr);
-        qsort(actual.items, actual.n, sizeof *actual.items, rb_strcmp_ptr);
+        if (expected.n > 1)
+            qsort(expected.items, expected.n, sizeof *expected.items, rb_strcmp_ptr);
+        if (actual.n > 1)
+            qsort(actual.items, actual.n, sizeof *actual.items, rb_strcmp_ptr);
         *passed = print_diff(&expected, &actual, out);
         if (!*passed)
             fprintf(out, "  in %s\n", rb_path_logical(fixture));

@@ -335,7 +335,8 @@ rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx
         names[n++] = rb_xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, rb_strcmp_ptr);
+    if (n > 1)
+        qsort(names, n, sizeof *names, rb_strcmp_ptr);
     rb_code rc = RB_OK;
     for (size_t i = 0; i < n; i++) {
         char *child = rb_xasprintf("%s%s%s", dir, rb_has_suffix(dir, "/") ? "" : "/", names[i]);

@@ -14,7 +14,7 @@ run rules lint doc/examples
 expect_status 0
 run rules test doc/examples
 expect_status 0
-expect_stdout "doc/examples: 11 rules, 11 fixtures, ok"
+expect_stdout "doc/examples: 12 rules, 12 fixtures, ok"
 
 # Every example block of doc/rules.md is the file it names, byte for byte.
 awk -v dir="$tmp" '

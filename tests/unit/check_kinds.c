@@ -1,6 +1,6 @@
 /*
  * check_kinds.c — the event check kinds (before, after, between, sequence,
- * concurrent, final, count) through the engine: for each, a violating and
+ * concurrent, final, count, changes) through the engine: for each, a violating and
  * a clean case and the edges a user hits — equal timestamps, mixed
  * offsets, a key that never closes, `within` exactly at the boundary,
  * empty evidence, out-of-order input, and mistakes in the check.
@@ -327,6 +327,80 @@ START_TEST(mistakes_name_their_line)
     expect_rule_error("  count: {op: \"=~\", value: 1}\n", "r.yaml:4: unknown 'op'");
     expect_rule_error("  count: {op: \"==\", value: \"{nope}\"}\n", "unknown parameter '{nope}'");
     expect_rule_error("  between: {from: {type: a}, to: {type: b}}\n", "r.yaml:4: the check has no 'need'");
+    expect_rule_error("  changes: {files: \"c/*.yaml\", paths: [a], requires: []}\n", "r.yaml:4: the check has no 'impact'");
+    expect_rule_error("  changes:\n    files: \"c/*.yaml\"\n    paths: [\"a..b\"]\n    impact: x\n    requires: []\n",
+                      "r.yaml:6: 'paths' must be a dotted path glob");
+    expect_rule_error("  changes:\n    files: 3\n    paths: [a]\n    impact: x\n    requires: []\n",
+                      "r.yaml:5: 'files' must be a path glob");
+    expect_rule_error("  changes:\n    files: \"c/*\"\n    paths: [a]\n    impact: x\n    requires: {type: a}\n",
+                      "r.yaml:8: 'requires' must be a list of selectors");
+    expect_rule_error("  changes:\n    files: \"c/*\"\n    paths: [a]\n    impact: x\n    requires: [{type: \"{then.x}\"}]\n",
+                      "r.yaml:8:");
+}
+END_TEST
+
+static const char *changes_rule =
+    "  params: {window: 1h}\n"
+    "  message: \"{impact}|{missing}\"\n"
+    "  changes:\n"
+    "    files: \"config/**/*.yaml\"\n"
+    "    paths: [\"field_maps.**\", \"graphs.*.version\"]\n"
+    "    impact: shape may change\n"
+    "    requires:\n"
+    "      - {type: validated, file: \"{change.file}\"}\n"
+    "      - {type: sample, sources|lte: 10}\n"
+    "    within: \"{window}\"\n";
+
+#define CHANGE(ts, file, path) \
+    "{\"ts\":\"" ts "\",\"type\":\"config_change\",\"file\":\"" file "\",\"path\":\"" path "\",\"op\":\"modify\"}\n"
+
+START_TEST(changes_demand_follow_ups_after_each_change)
+{
+    /* nothing after the change: both follow-ups missing, with the change's
+     * file filled in; a follow-up before the change does not count */
+    outcome o = run_rule(changes_rule,
+                         "{\"ts\":\"2026-01-01T09:00:00Z\",\"type\":\"validated\",\"file\":\"config/a.yaml\"}\n"
+                         CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "field_maps.ra"),
+                         NULL, true);
+    ck_assert_str_eq(o.findings, "TEST-KIND-001:2:field_maps.ra:shape may change|type=validated "
+                                 "file=config/a.yaml; type=sample sources|lte=10");
+    free(o.findings);
+    /* both after it, within the window: nothing missing */
+    o = run_rule(changes_rule,
+                 CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "field_maps.ra")
+                 "{\"ts\":\"2026-01-01T10:30:00Z\",\"type\":\"sample\",\"sources\":5}\n"
+                 "{\"ts\":\"2026-01-01T11:00:00Z\",\"type\":\"validated\",\"file\":\"config/a.yaml\"}\n",
+                 NULL, true);
+    ck_assert_str_eq(o.findings, "TEST-KIND-001:1:field_maps.ra:shape may change|none");
+    free(o.findings);
+    /* a follow-up for another file, too large a sample, one past the window */
+    o = run_rule(changes_rule,
+                 CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "field_maps.ra")
+                 "{\"ts\":\"2026-01-01T10:10:00Z\",\"type\":\"validated\",\"file\":\"config/b.yaml\"}\n"
+                 "{\"ts\":\"2026-01-01T10:20:00Z\",\"type\":\"sample\",\"sources\":500}\n"
+                 "{\"ts\":\"2026-01-01T11:00:01Z\",\"type\":\"sample\",\"sources\":5}\n",
+                 NULL, true);
+    ck_assert_str_eq(o.findings, "TEST-KIND-001:1:field_maps.ra:shape may change|type=validated "
+                                 "file=config/a.yaml; type=sample sources|lte=10");
+    free(o.findings);
+}
+END_TEST
+
+START_TEST(changes_select_by_file_and_path_globs)
+{
+    /* one finding per change; paths outside the globs, files outside
+     * `files` and other events are not changes of this rule */
+    expect_findings(changes_rule,
+                    CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "field_maps.ra")
+                    CHANGE("2026-01-01T10:00:00Z", "config/sub/b.yaml", "field_maps")
+                    CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "graphs.hires.version")
+                    CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "graphs.hires.path")
+                    CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "field_maps_old.ra")
+                    CHANGE("2026-01-01T10:00:00Z", "docs/a.yaml", "field_maps.ra")
+                    "{\"ts\":\"2026-01-01T10:00:00Z\",\"type\":\"deploy\",\"path\":\"field_maps.ra\"}\n",
+                    "TEST-KIND-001:1:field_maps.ra;TEST-KIND-001:2:field_maps;"
+                    "TEST-KIND-001:3:graphs.hires.version");
+    expect_findings(changes_rule, "", "");
 }
 END_TEST
 
@@ -343,6 +417,8 @@ static Suite *kinds_suite(void)
     tcase_add_test(tc, concurrent_counts_open_intervals_per_group);
     tcase_add_test(tc, final_checks_the_last_event_of_each_key);
     tcase_add_test(tc, count_compares_the_number_of_selected_events);
+    tcase_add_test(tc, changes_demand_follow_ups_after_each_change);
+    tcase_add_test(tc, changes_select_by_file_and_path_globs);
     tcase_add_test(tc, mistakes_name_their_line);
     suite_add_tcase(s, tc);
     return s;
