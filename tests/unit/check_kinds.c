@@ -356,6 +356,7 @@ static const char *changes_rule =
 
 START_TEST(changes_demand_follow_ups_after_each_change)
 {
+    unit_enter_workdir();
     /* nothing after the change: both follow-ups missing, with the change's
      * file filled in; a follow-up before the change does not count */
     outcome o = run_rule(changes_rule,
@@ -388,6 +389,7 @@ END_TEST
 
 START_TEST(changes_select_by_file_and_path_globs)
 {
+    unit_enter_workdir();
     /* one finding per change; paths outside the globs, files outside
      * `files` and other events are not changes of this rule */
     expect_findings(changes_rule,
