@@ -21,6 +21,37 @@ static rb_finding *finding_new(const char *rule_id, rb_severity sev)
     return f;
 }
 
+/* The built-in rules: findings the program makes itself. */
+static const struct builtin_rule {
+    const char *id, *title;
+} builtin_rules[] = {
+    {"RBA-INPUT", "Evidence that could not be read as expected"},
+    {"RBA-INTEGRITY", "A bundle member is unsafe, missing, altered or unlisted"},
+    {"RBA-WAIVER-EXPIRED", "A waiver has expired"},
+    {"RBA-WAIVER-UNUSED", "A waiver matched no finding"},
+};
+
+const char *rb_builtin_rule_title(const char *rule_id)
+{
+    for (size_t i = 0; i < sizeof builtin_rules / sizeof builtin_rules[0]; i++)
+        if (strcmp(builtin_rules[i].id, rule_id) == 0)
+            return builtin_rules[i].title;
+    return NULL;
+}
+
+void rb_origin_describe(const rb_origin *o, rb_buf *b)
+{
+    rb_buf_puts(b, o->input->path);
+    if (o->line)
+        rb_buf_printf(b, ":%ld", o->line);
+    if (o->table)
+        rb_buf_printf(b, " %s", o->table);
+    if (o->row)
+        rb_buf_printf(b, " rowid %lld", (long long)o->row);
+    if (o->commit)
+        rb_buf_printf(b, " @%.12s", o->commit);
+}
+
 rb_finding *rb_finding_for_rule(const rb_rule *rule)
 {
     rb_finding *f = finding_new(rule->id, rule->severity);

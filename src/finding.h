@@ -17,6 +17,7 @@
 #include "rule.h"
 #include "selector.h"
 #include "sha256.h"
+#include "util.h"
 
 /* At most this many events are kept as a finding's evidence. */
 #define RB_FINDING_MAX_EVIDENCE 5
@@ -35,6 +36,14 @@ typedef struct rb_finding {
     json_t *extra;        /* object of kind-specific members (missing, ...) */
     char fingerprint[RB_SHA256_HEX_LEN + 1];
 } rb_finding;
+
+/* The title of a built-in rule (RBA-INPUT, RBA-INTEGRITY, RBA-WAIVER-...),
+ * or NULL for an id that is none; static. */
+const char *rb_builtin_rule_title(const char *rule_id);
+
+/* Appends where an origin points, for people: "path:line", then " table
+ * rowid N" for a ledger row and " @abcdef012345" for a git revision. */
+void rb_origin_describe(const rb_origin *o, rb_buf *b);
 
 /* A finding of a rule: id, severity, runbook and remediation from it. */
 rb_finding *rb_finding_for_rule(const rb_rule *rule);

@@ -14,6 +14,10 @@
 static const rb_reporter *const reporters[] = {
     &rb_reporter_text,
     &rb_reporter_json,
+    &rb_reporter_sarif,
+    &rb_reporter_junit,
+    &rb_reporter_markdown,
+    &rb_reporter_codequality,
 };
 #define N_REPORTERS (sizeof reporters / sizeof reporters[0])
 

@@ -48,6 +48,10 @@ typedef struct rb_reporter {
 
 extern const rb_reporter rb_reporter_text;
 extern const rb_reporter rb_reporter_json;
+extern const rb_reporter rb_reporter_sarif;
+extern const rb_reporter rb_reporter_junit;
+extern const rb_reporter rb_reporter_markdown;
+extern const rb_reporter rb_reporter_codequality;
 
 /* The reporter of a format name, or NULL. */
 const rb_reporter *rb_reporter_find(const char *name);

@@ -35,8 +35,9 @@ static void write_group_header(const rb_finding *f, const rb_report_style *style
     fprintf(out, "%s%s%s %s%s%s", paint(style, severity_colour(f->severity)),
             rb_severity_name(f->severity), paint(style, RESET), paint(style, BOLD), f->rule_id,
             paint(style, RESET));
-    if (f->rule)
-        fprintf(out, " %s", f->rule->title);
+    const char *title = f->rule ? f->rule->title : rb_builtin_rule_title(f->rule_id);
+    if (title)
+        fprintf(out, " %s", title);
     fputc('\n', out);
     if (f->runbook)
         fprintf(out, "  %srunbook:%s %s\n", paint(style, DIM), paint(style, RESET), f->runbook);
@@ -48,16 +49,10 @@ static void write_finding(const rb_finding *f, const rb_report_style *style, FIL
 {
     fputs("  ", out);
     if (f->n_origins) {
-        fprintf(out, "%s%s", paint(style, DIM), f->origins[0].input->path);
-        if (f->origins[0].line)
-            fprintf(out, ":%ld", f->origins[0].line);
-        if (f->origins[0].table)
-            fprintf(out, " %s", f->origins[0].table);
-        if (f->origins[0].row)
-            fprintf(out, " rowid %lld", (long long)f->origins[0].row);
-        if (f->origins[0].commit)
-            fprintf(out, " @%.12s", f->origins[0].commit);
-        fprintf(out, "%s  ", paint(style, RESET));
+        rb_buf where = {0};
+        rb_origin_describe(&f->origins[0], &where);
+        fprintf(out, "%s%s%s  ", paint(style, DIM), where.data, paint(style, RESET));
+        rb_buf_free(&where);
     }
     if (!json_is_null(f->key)) {
         rb_buf key = {0};

@@ -1,0 +1,92 @@
+/*
+ * report_markdown.c — a short summary for a pull-request comment or a CI
+ * step summary (SPEC §6): a headline with the counts, then one table row
+ * per finding (severity, rule, where, what to do), at most MAX_ROWS of
+ * them in report order (errors first), then how many more there are.
+ */
+#include <string.h>
+
+#include "report.h"
+#include "template.h"
+#include "util.h"
+
+#define MAX_ROWS 20
+
+/* Text safe in a table cell: no line breaks, pipes escaped. */
+static void put_cell(FILE *out, const char *text)
+{
+    for (const char *c = text ? text : ""; *c; c++) {
+        if (*c == '|')
+            fputs("\\|", out);
+        else if (*c == '\n' || *c == '\r')
+            fputc(' ', out);
+        else
+            fputc(*c, out);
+    }
+}
+
+static void write_row(FILE *out, const rb_finding *f)
+{
+    const char *title = f->rule ? f->rule->title : rb_builtin_rule_title(f->rule_id);
+    fprintf(out, "| %s | `%s` ", rb_severity_name(f->severity), f->rule_id);
+    put_cell(out, title);
+    fputs(" | ", out);
+    rb_buf where = {0};
+    if (f->n_origins)
+        rb_origin_describe(&f->origins[0], &where);
+    if (where.data) {
+        fputc('`', out);
+        put_cell(out, where.data);
+        fputc('`', out);
+    }
+    if (!json_is_null(f->key)) {
+        rb_buf key = {0};
+        rb_template_append_value(&key, f->key);
+        fputs(where.data ? " " : "", out);
+        put_cell(out, key.data);
+        rb_buf_free(&key);
+    }
+    rb_buf_free(&where);
+    fputs(" | ", out);
+    put_cell(out, f->message);
+    if (f->remediation) {
+        fputs(" **Fix:** ", out);
+        put_cell(out, f->remediation);
+    }
+    if (f->runbook) {
+        fputs(" _(", out);
+        put_cell(out, f->runbook);
+        fputs(")_", out);
+    }
+    fputs(" |\n", out);
+}
+
+static rb_code write_markdown(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
+{
+    (void)style;
+    const rb_summary *s = &rep->summary;
+    size_t total = s->errors + s->warnings + s->notes;
+    fprintf(out, "### rbaudit: %s\n\n", total ? (s->errors ? "findings to fix" : "findings to review") : "no findings");
+    fprintf(out, "%zu error%s, %zu warning%s, %zu note%s", s->errors, s->errors == 1 ? "" : "s", s->warnings,
+            s->warnings == 1 ? "" : "s", s->notes, s->notes == 1 ? "" : "s");
+    if (s->suppressed)
+        fprintf(out, "; %zu suppressed", s->suppressed);
+    if (s->pending)
+        fprintf(out, "; %zu pending", s->pending);
+    fprintf(out, " (%zu input%s, %zu rule%s).\n", rep->evidence->n_inputs, rep->evidence->n_inputs == 1 ? "" : "s",
+            rep->rules->n, rep->rules->n == 1 ? "" : "s");
+    if (total) {
+        fputs("\n| severity | rule | where | what to do |\n|---|---|---|---|\n", out);
+        for (size_t i = 0; i < rep->findings->n && i < MAX_ROWS; i++)
+            write_row(out, rep->findings->items[i]);
+        if (total > MAX_ROWS)
+            fprintf(out, "\n…and %zu more finding%s in the full report.\n", total - MAX_ROWS,
+                    total - MAX_ROWS == 1 ? "" : "s");
+    }
+    return ferror(out) ? rb_error_set(err, RB_EINTERNAL, "cannot write the Markdown report") : RB_OK;
+}
+
+const rb_reporter rb_reporter_markdown = {
+    .name = "markdown",
+    .write = write_markdown,
+};

@@ -1,0 +1,238 @@
+/*
+ * report_sarif.c — SARIF 2.1.0 (SPEC §6), for code-scanning and review
+ * tools: one run whose tool.driver.rules are the rules that ran (and the
+ * built-in ones that reported), whose artifacts are the inputs with their
+ * SHA-256, and whose results are the findings — suppressed ones included,
+ * with their `suppressions`.
+ *
+ * A finding placed at a file line gets a physical location (the input's
+ * path as a URI reference relative to the working directory, or a file://
+ * URI for an absolute path, and the start line); its key is a logical
+ * location, and ledger rows and commits are named there too.  Our
+ * fingerprint is the result's partialFingerprints["rbaudit/v1"], so
+ * code-scanning services follow a finding across commits as we do.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "check_kind.h"
+#include "report.h"
+#include "template.h"
+#include "util.h"
+
+#define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+
+static const char *sarif_level(rb_severity sev)
+{
+    return sev == RB_SEV_ERROR ? "error" : sev == RB_SEV_WARNING ? "warning" : "note";
+}
+
+/* A path as a URI reference: unreserved characters and '/' kept, the rest
+ * percent-encoded; an absolute path becomes a file:// URI. */
+static json_t *path_uri(const char *path)
+{
+    rb_buf b = {0};
+    if (path[0] == '/')
+        rb_buf_puts(&b, "file://");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if (isalnum(*c) || strchr("-._~/!$&'()*+,;=:@", *c))
+            rb_buf_putc(&b, (char)*c);
+        else
+            rb_buf_printf(&b, "%%%02X", *c);
+    }
+    json_t *uri = json_string(b.data);
+    rb_buf_free(&b);
+    return uri;
+}
+
+/* "Field maps changed" -> "FieldMapsChanged": SARIF's rule name is an
+ * identifier. */
+static json_t *rule_name(const char *title)
+{
+    rb_buf b = {0};
+    bool upper = true;
+    for (const unsigned char *c = (const unsigned char *)title; *c; c++) {
+        if (!isalnum(*c)) {
+            upper = true;
+            continue;
+        }
+        rb_buf_putc(&b, upper ? (char)toupper(*c) : (char)*c);
+        upper = false;
+    }
+    json_t *name = json_string(b.data ? b.data : "Rule");
+    rb_buf_free(&b);
+    return name;
+}
+
+static json_t *help_of(const char *runbook, const char *remediation)
+{
+    rb_buf text = {0}, md = {0};
+    rb_buf_puts(&text, "");
+    rb_buf_puts(&md, "");
+    if (runbook) {
+        rb_buf_printf(&text, "Runbook: %s.", runbook);
+        rb_buf_printf(&md, "**Runbook:** %s", runbook);
+    }
+    if (remediation) {
+        rb_buf_printf(&text, "%sWhat to do: %s", runbook ? " " : "", remediation);
+        rb_buf_printf(&md, "%s**What to do:** %s", runbook ? "\n\n" : "", remediation);
+    }
+    json_t *help = json_pack("{s:s, s:s}", "text", text.data, "markdown", md.data);
+    rb_buf_free(&text);
+    rb_buf_free(&md);
+    return help;
+}
+
+static json_t *rule_descriptor(const char *id, const char *title, rb_severity sev, const char *runbook,
+                               const char *remediation, json_t *properties)
+{
+    json_t *r = json_pack("{s:s, s:o, s:{s:s}, s:{s:s}}", "id", id, "name", rule_name(title), "shortDescription",
+                          "text", title, "defaultConfiguration", "level", sarif_level(sev));
+    if (runbook || remediation) {
+        json_t *help = help_of(runbook, remediation);
+        json_object_set_new(r, "fullDescription", json_pack("{s:O}", "text", json_object_get(help, "text")));
+        json_object_set_new(r, "help", help);
+    }
+    json_object_set_new(r, "properties", properties);
+    return r;
+}
+
+/* The driver's rules: every rule that ran, then each built-in rule that
+ * reported (in the order first met); `index` maps an id to its place. */
+static json_t *driver_rules(const rb_report *rep, json_t *index)
+{
+    json_t *rules = json_array();
+    for (size_t i = 0; i < rep->rules->n; i++) {
+        const rb_rule *r = rep->rules->rules[i];
+        json_t *props = json_pack("{s:O, s:s, s:s}", "tags", r->tags, "pack", r->pack, "check", r->check->name);
+        json_object_set_new(index, r->id, json_integer((json_int_t)json_array_size(rules)));
+        json_array_append_new(rules, rule_descriptor(r->id, r->title, r->severity, r->runbook, r->remediation, props));
+    }
+    const rb_findings *lists[] = {rep->findings, rep->suppressed};
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l] && i < lists[l]->n; i++) {
+            const rb_finding *f = lists[l]->items[i];
+            if (json_object_get(index, f->rule_id))
+                continue;
+            const char *title = rb_builtin_rule_title(f->rule_id);
+            json_object_set_new(index, f->rule_id, json_integer((json_int_t)json_array_size(rules)));
+            json_array_append_new(rules, rule_descriptor(f->rule_id, title ? title : f->rule_id, f->severity, NULL, NULL,
+                                                         json_pack("{s:[s]}", "tags", "built-in")));
+        }
+    return rules;
+}
+
+static json_t *artifacts(const rb_evidence *ev)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < ev->n_inputs; i++) {
+        const rb_input *in = ev->inputs[i];
+        json_array_append_new(list, json_pack("{s:{s:o}, s:I, s:{s:s}, s:{s:s}}", "location", "uri", path_uri(in->path),
+                                              "length", (json_int_t)in->bytes, "hashes", "sha-256", in->sha256,
+                                              "properties", "kind", in->kind));
+    }
+    return list;
+}
+
+/* The logical location of a finding: its key, its ledger row, its commit. */
+static json_t *logical_locations(const rb_finding *f)
+{
+    json_t *list = json_array();
+    if (!json_is_null(f->key)) {
+        rb_buf key = {0};
+        rb_template_append_value(&key, f->key);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", key.data ? key.data : "", "kind", "object"));
+        rb_buf_free(&key);
+    }
+    const rb_origin *o = f->n_origins ? &f->origins[0] : NULL;
+    if (o && o->table) {
+        char *row = rb_xasprintf("%s rowid %lld", o->table, (long long)o->row);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", row, "kind", "element"));
+        free(row);
+    }
+    if (o && o->commit)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", o->commit, "kind", "member"));
+    return list;
+}
+
+static json_t *location(const rb_finding *f)
+{
+    json_t *loc = json_object();
+    if (f->n_origins) {
+        const rb_origin *o = &f->origins[0];
+        json_t *phys = json_pack("{s:{s:o, s:I}}", "artifactLocation", "uri", path_uri(o->input->path), "index",
+                                 (json_int_t)o->input->index);
+        if (o->line)
+            json_object_set_new(phys, "region", json_pack("{s:I}", "startLine", (json_int_t)o->line));
+        json_object_set_new(loc, "physicalLocation", phys);
+    }
+    json_t *logical = logical_locations(f);
+    if (json_array_size(logical))
+        json_object_set_new(loc, "logicalLocations", logical);
+    else
+        json_decref(logical);
+    return loc;
+}
+
+static json_t *suppressions(const rb_finding *f)
+{
+    const json_t *by = json_object_get(f->extra, "suppressed_by");
+    const char *kind = json_string_value(json_object_get(by, "kind"));
+    json_t *s = json_pack("{s:s, s:s}", "kind", "external", "status", "accepted");
+    if (kind && strcmp(kind, "waiver") == 0) {
+        char *why = rb_xasprintf("%s (owner %s, expires %s)", json_string_value(json_object_get(by, "reason")),
+                                 json_string_value(json_object_get(by, "owner")),
+                                 json_string_value(json_object_get(by, "expires")));
+        json_object_set_new(s, "justification", json_string(why));
+        free(why);
+    } else {
+        json_object_set_new(s, "justification", json_string("in the baseline report"));
+    }
+    return json_pack("[o]", s);
+}
+
+static json_t *result(const rb_finding *f, const json_t *index, bool suppressed)
+{
+    json_t *r = json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}}", "ruleId", f->rule_id, "ruleIndex",
+                          json_integer_value(json_object_get(index, f->rule_id)), "level", sarif_level(f->severity),
+                          "message", "text", f->message && *f->message ? f->message : f->rule_id, "locations",
+                          location(f), "partialFingerprints", "rbaudit/v1", f->fingerprint);
+    if (suppressed)
+        json_object_set_new(r, "suppressions", suppressions(f));
+    json_t *props = json_deep_copy(f->extra);
+    json_object_del(props, "suppressed_by");
+    json_object_set(props, "key", f->key);
+    if (f->n_origins && f->origins[0].commit)
+        json_object_set_new(props, "commit", json_string(f->origins[0].commit));
+    json_object_set(props, "evidence", f->evidence);
+    json_object_set_new(r, "properties", props);
+    return r;
+}
+
+static rb_code write_sarif(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
+{
+    (void)style;
+    json_t *index = json_object();
+    json_t *rules = driver_rules(rep, index);
+    json_t *results = json_array();
+    for (size_t i = 0; i < rep->findings->n; i++)
+        json_array_append_new(results, result(rep->findings->items[i], index, false));
+    for (size_t i = 0; rep->suppressed && i < rep->suppressed->n; i++)
+        json_array_append_new(results, result(rep->suppressed->items[i], index, true));
+    json_t *run = json_pack("{s:{s:{s:s, s:s, s:s, s:s, s:o}}, s:o, s:o, s:s}", "tool", "driver", "name",
+                            PACKAGE_NAME, "version", PACKAGE_VERSION, "semanticVersion", PACKAGE_VERSION,
+                            "informationUri", PACKAGE_URL, "rules", rules, "artifacts", artifacts(rep->evidence),
+                            "results", results, "columnKind", "unicodeCodePoints");
+    json_t *doc = json_pack("{s:s, s:s, s:[o]}", "$schema", SARIF_SCHEMA, "version", "2.1.0", "runs", run);
+    json_decref(index);
+    int rc = doc ? json_dumpf(doc, out, JSON_INDENT(2)) : -1;
+    json_decref(doc);
+    if (rc != 0 || fputc('\n', out) == EOF)
+        return rb_error_set(err, RB_EINTERNAL, "cannot write the SARIF report");
+    return RB_OK;
+}
+
+const rb_reporter rb_reporter_sarif = {
+    .name = "sarif",
+    .write = write_sarif,
+};
