@@ -146,7 +146,7 @@ static json_t *logical_locations(const rb_finding *f)
     }
     const rb_origin *o = f->n_origins ? &f->origins[0] : NULL;
     if (o && o->table) {
-        char *row = rb_xasprintf("%s rowid %lld", o->table, (long long)o->row);
+        char *row = o->row ? rb_xasprintf("%s rowid %lld", o->table, (long long)o->row) : rb_xstrdup(o->table);
         json_array_append_new(list, json_pack("{s:s, s:s}", "name", row, "kind", "element"));
         free(row);
     }
