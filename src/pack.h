@@ -50,8 +50,9 @@ void rb_ruleset_finish(rb_ruleset *rs);
 const rb_rule *rb_ruleset_find(const rb_ruleset *rs, const char *id);
 
 /* Where the default packs are: the source tree's rules/ when this binary
- * runs from its build tree, else the installed $(pkgdatadir)/rules.  The
- * string is static. */
+ * runs from its build tree, else the installed $(pkgdatadir)/rules (under
+ * the same staging root as the binary, for make install DESTDIR=ROOT).
+ * The string is static. */
 const char *rb_default_rules_dir(void);
 
 #endif
