@@ -13,7 +13,9 @@
  * code-scanning services follow a finding across commits as we do.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_kind.h"
 #include "report.h"
@@ -27,14 +29,57 @@ static const char *sarif_level(rb_severity sev)
     return sev == RB_SEV_ERROR ? "error" : sev == RB_SEV_WARNING ? "warning" : "note";
 }
 
-/* A path as a URI reference: unreserved characters and '/' kept, the rest
- * percent-encoded; an absolute path becomes a file:// URI. */
+/* Whether a path has a ".." segment. */
+static bool has_dot_dot(const char *path)
+{
+    for (const char *p = strstr(path, ".."); p; p = strstr(p + 2, ".."))
+        if ((p == path || p[-1] == '/') && (p[2] == '/' || !p[2]))
+            return true;
+    return false;
+}
+
+/* An absolute path without "." and ".." segments (lexically: SARIF URIs
+ * must not hold them, as links could change their meaning). */
+static char *absolute_clean(const char *path)
+{
+    rb_buf joined = {0};
+    if (path[0] != '/') {
+        char cwd[4096];
+        rb_buf_puts(&joined, getcwd(cwd, sizeof cwd) ? cwd : "");
+        rb_buf_putc(&joined, '/');
+    }
+    rb_buf_puts(&joined, path);
+    char **segs = rb_xcalloc(joined.len + 1, sizeof *segs);
+    size_t n = 0;
+    for (char *seg = strtok(joined.data, "/"); seg; seg = strtok(NULL, "/")) {
+        if (strcmp(seg, ".") == 0)
+            continue;
+        if (strcmp(seg, "..") == 0)
+            n -= n > 0;
+        else
+            segs[n++] = seg;
+    }
+    rb_buf clean = {0};
+    for (size_t i = 0; i < n; i++)
+        rb_buf_printf(&clean, "/%s", segs[i]);
+    if (!n)
+        rb_buf_putc(&clean, '/');
+    free(segs);
+    rb_buf_free(&joined);
+    return rb_buf_take(&clean);
+}
+
+/* A path as a URI: a relative reference when it is relative and stays
+ * below the working directory, else a file:// URI of the clean absolute
+ * path; unreserved characters and '/' are kept, the rest percent-encoded. */
 static json_t *path_uri(const char *path)
 {
+    bool absolute = path[0] == '/' || has_dot_dot(path);
+    char *p = absolute ? absolute_clean(path) : rb_xstrdup(path);
     rb_buf b = {0};
-    if (path[0] == '/')
+    if (absolute)
         rb_buf_puts(&b, "file://");
-    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+    for (const unsigned char *c = (const unsigned char *)p; *c; c++) {
         if (isalnum(*c) || strchr("-._~/!$&'()*+,;=:@", *c))
             rb_buf_putc(&b, (char)*c);
         else
@@ -42,6 +87,7 @@ static json_t *path_uri(const char *path)
     }
     json_t *uri = json_string(b.data);
     rb_buf_free(&b);
+    free(p);
     return uri;
 }
 
