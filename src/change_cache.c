@@ -26,6 +26,7 @@ struct rb_change_cache {
     char *path;
     char *settings;
     json_t *pending; /* array of [table, key..., value] rows to write */
+    sqlite3_stmt *commit_lookup, *diff_lookup; /* prepared once: one use per commit */
 };
 
 static rb_code cache_error(rb_change_cache *c, const char *what, rb_error *err)
@@ -87,6 +88,13 @@ rb_code rb_change_cache_open(const char *path, const char *settings, rb_change_c
         sqlite3_db_config(c->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
         rc = prepare_schema(c, err);
     }
+    if (!rc && (sqlite3_prepare_v2(c->db, "SELECT record FROM commits WHERE sha = ?1 AND settings = ?2", -1,
+                                   &c->commit_lookup, NULL) != SQLITE_OK ||
+                sqlite3_prepare_v2(c->db,
+                                   "SELECT changes FROM diffs WHERE old_blob = ?1 AND new_blob = ?2 AND file = ?3 "
+                                   "AND settings = ?4",
+                                   -1, &c->diff_lookup, NULL) != SQLITE_OK))
+        rc = cache_error(c, "cannot read", err);
     if (rc) {
         rb_change_cache_close(c, NULL);
         return rc;
@@ -95,35 +103,31 @@ rb_code rb_change_cache_open(const char *path, const char *settings, rb_change_c
     return RB_OK;
 }
 
-/* The JSON text in the one column of the one row that sql selects with
- * the bound keys, or NULL. */
-static json_t *lookup(rb_change_cache *c, const char *sql, const char *const *keys, size_t n)
+/* The JSON text in the one column of the one row that a lookup selects
+ * with the bound keys (then the settings), or NULL. */
+static json_t *lookup(rb_change_cache *c, sqlite3_stmt *st, const char *const *keys, size_t n)
 {
-    sqlite3_stmt *st;
     json_t *value = NULL;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return NULL;
     for (size_t i = 0; i < n; i++)
         sqlite3_bind_text(st, (int)i + 1, keys[i], -1, SQLITE_STATIC);
     sqlite3_bind_text(st, (int)n + 1, c->settings, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         value = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return value;
 }
 
 json_t *rb_change_cache_commit(rb_change_cache *c, const char *sha)
 {
     const char *keys[] = {sha};
-    return lookup(c, "SELECT record FROM commits WHERE sha = ?1 AND settings = ?2", keys, 1);
+    return lookup(c, c->commit_lookup, keys, 1);
 }
 
 json_t *rb_change_cache_diff(rb_change_cache *c, const char *old_blob, const char *new_blob, const char *file)
 {
     const char *keys[] = {old_blob, new_blob, file};
-    return lookup(c,
-                  "SELECT changes FROM diffs WHERE old_blob = ?1 AND new_blob = ?2 AND file = ?3 AND settings = ?4",
-                  keys, 3);
+    return lookup(c, c->diff_lookup, keys, 3);
 }
 
 void rb_change_cache_put_commit(rb_change_cache *c, const char *sha, const json_t *record)
@@ -186,6 +190,8 @@ rb_code rb_change_cache_close(rb_change_cache *c, rb_error *err)
     if (!c)
         return RB_OK;
     rb_error ignored;
+    sqlite3_finalize(c->commit_lookup);
+    sqlite3_finalize(c->diff_lookup);
     rb_code rc = c->db ? flush(c, err ? err : &ignored) : RB_OK;
     sqlite3_close(c->db);
     json_decref(c->pending);

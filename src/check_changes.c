@@ -273,14 +273,17 @@ static void describe_requirement(rb_buf *b, const json_t *spec)
 
 static void report_change(const rb_rule *rule, const changes_check *c, open_change *oc, rb_run *run)
 {
+    rb_finding *f = rb_finding_for_rule(rule);
+    rb_finding_set_key(f, json_object_get(oc->change.fields, "path"));
+    rb_finding_add_event(f, &oc->change);
     json_t *missing = json_array();
     rb_buf text = {0};
-    const rb_event **met = rb_xcalloc(c->n_requires + 1, sizeof *met);
-    size_t n_met = 0;
     requirement_scope scope = {rule->params, oc->change.fields};
     for (size_t i = 0; i < c->n_requires; i++) {
         if (oc->met[i].fields) {
-            met[n_met++] = &oc->met[i];
+            /* what met a requirement proves it, without placing the finding */
+            if (json_array_size(f->evidence) < RB_FINDING_MAX_EVIDENCE)
+                json_array_append(f->evidence, oc->met[i].fields);
             continue;
         }
         json_t *spec = resolve_requirement(json_array_get(c->require_specs, i), &scope);
@@ -289,13 +292,8 @@ static void report_change(const rb_rule *rule, const changes_check *c, open_chan
         describe_requirement(&text, spec);
         json_array_append_new(missing, spec);
     }
-    rb_finding *f = rb_finding_for_rule(rule);
     if (!json_array_size(missing))
         f->severity = RB_SEV_NOTE;
-    rb_finding_set_key(f, json_object_get(oc->change.fields, "path"));
-    rb_finding_add_event(f, &oc->change);
-    for (size_t i = 0; i < n_met && json_array_size(f->evidence) < RB_FINDING_MAX_EVIDENCE; i++)
-        json_array_append(f->evidence, met[i]->fields);
     json_object_set_new(f->extra, "impact", json_string(c->impact));
     json_object_set_new(f->extra, "missing", missing);
     json_t *vars = json_pack("{s:s, s:s}", "impact", c->impact, "missing", text.len ? text.data : "none");
@@ -305,7 +303,6 @@ static void report_change(const rb_rule *rule, const changes_check *c, open_chan
     rb_run_emit(run, f);
     json_decref(vars);
     rb_buf_free(&text);
-    free(met);
 }
 
 static void close_change(changes_state *s, size_t i, const rb_rule *rule, const changes_check *c, rb_run *run)

@@ -131,26 +131,24 @@ rb_code rb_config_parse(const char *name, const unsigned char *data, size_t len,
 
 /* One diff in progress. */
 typedef struct differ {
-    const rb_config_set *set;
-    const char *file;
+    const rb_config_decl **decls; /* the declarations that cover the file */
+    size_t n_decls;
     const rb_linemap *lines;
     json_t *out;
 } differ;
 
-/* The key field of the list at `path`, or NULL: the first declaration
- * that covers the file and names a glob matching the path. */
+/* The key field of the list at `path`, or NULL: the first declaration of
+ * the file that names a glob matching the path. */
 static const char *list_key(const differ *d, const char *path)
 {
+    if (!d->n_decls)
+        return NULL;
     rb_jsonpath *p = rb_jsonpath_compile(path);
     const char *field = NULL;
-    for (size_t i = 0; p && d->set && i < d->set->n && !field; i++) {
-        const rb_config_decl *decl = &d->set->items[i];
-        if (!rb_path_glob(decl->files, d->file))
-            continue;
-        for (size_t j = 0; j < decl->n_lists && !field; j++)
-            if (rb_jsonpath_glob(decl->lists[j], p))
-                field = decl->list_keys[j];
-    }
+    for (size_t i = 0; p && i < d->n_decls && !field; i++)
+        for (size_t j = 0; j < d->decls[i]->n_lists && !field; j++)
+            if (rb_jsonpath_glob(d->decls[i]->lists[j], p))
+                field = d->decls[i]->list_keys[j];
     rb_jsonpath_free(p);
     return field;
 }
@@ -340,11 +338,16 @@ static void diff_values(differ *d, const char *path, const char *lines_path, con
 void rb_config_diff(const rb_config_set *set, const char *file, const json_t *old, const json_t *new,
                     const rb_linemap *new_lines, json_t *changes)
 {
-    differ d = {set, file, new_lines, changes};
+    differ d = {.lines = new_lines, .out = changes};
+    d.decls = rb_xcalloc((set ? set->n : 0) + 1, sizeof *d.decls);
+    for (size_t i = 0; set && i < set->n; i++)
+        if (set->items[i].n_lists && rb_path_glob(set->items[i].files, file))
+            d.decls[d.n_decls++] = &set->items[i];
     if (old && new)
         diff_values(&d, "", "", old, new);
     else if (old || new)
         leaves(&d, "", "", new ? new : old, new != NULL);
+    free(d.decls);
 }
 
 /* Reads and parses one config file. */

@@ -151,6 +151,12 @@ const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_
     return NULL;
 }
 
+static void push_buffered(rb_evidence *ev, const rb_event *e)
+{
+    rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1, sizeof *ev->buffered);
+    ev->buffered[ev->n_buffered++] = *e;
+}
+
 const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fields)
 {
     rb_event e;
@@ -159,8 +165,7 @@ const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fie
         json_decref(fields);
         return why;
     }
-    rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1, sizeof *ev->buffered);
-    ev->buffered[ev->n_buffered++] = e;
+    push_buffered(ev, &e);
     return NULL;
 }
 
@@ -168,8 +173,7 @@ void rb_evidence_add_timeless_event(rb_evidence *ev, rb_origin origin, json_t *f
 {
     rb_event e = {.fields = fields, .ts = RB_TS_NONE, .origin = origin,
                   .order = ((uint64_t)origin.input->index << POSITION_BITS) | ev->n_buffered};
-    rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1, sizeof *ev->buffered);
-    ev->buffered[ev->n_buffered++] = e;
+    push_buffered(ev, &e);
 }
 
 rb_code rb_evidence_buffer_input(rb_evidence *ev, rb_input *in, rb_error *err)
@@ -179,11 +183,8 @@ rb_code rb_evidence_buffer_input(rb_evidence *ev, rb_input *in, rb_error *err)
     for (bool got = true; !rc && got;) {
         rb_event e;
         rc = reader->next(in->reader_state, ev, &e, &got, err);
-        if (!rc && got) {
-            rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1,
-                    sizeof *ev->buffered);
-            ev->buffered[ev->n_buffered++] = e;
-        }
+        if (!rc && got)
+            push_buffered(ev, &e);
     }
     reader->close(in->reader_state);
     if (rc)

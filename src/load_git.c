@@ -295,18 +295,13 @@ static rb_code keep_merge_changes(git_walk *w, git_commit *commit, const char *s
     return rc;
 }
 
-/* Sorted array of an object's keys. */
-static json_t *sorted_keys(const json_t *set)
+/* A JSON array of an object's keys, sorted. */
+static json_t *sorted_key_list(const json_t *set)
 {
-    size_t n = json_object_size(set), i = 0;
-    const char **keys = rb_xcalloc(n + 1, sizeof *keys);
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)set, k, v)
-        keys[i++] = k;
-    qsort(keys, n, sizeof *keys, rb_strcmp_ptr);
+    size_t n;
+    const char **keys = rb_json_sorted_keys(set, &n);
     json_t *list = json_array();
-    for (i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(list, json_string(keys[i]));
     free(keys);
     return list;
@@ -325,7 +320,7 @@ static rb_code commit_record(git_walk *w, git_commit *commit, const char *sha, j
     if (!rc && git_commit_parentcount(commit) > 1)
         rc = keep_merge_changes(w, commit, sha, changes, err);
     json_object_del(paths, "");
-    *record = json_pack("{s:o, s:o, s:o}", "paths", sorted_keys(paths), "changes", changes, "problems", problems);
+    *record = json_pack("{s:o, s:o, s:o}", "paths", sorted_key_list(paths), "changes", changes, "problems", problems);
     json_decref(paths);
     return rc;
 }

@@ -132,21 +132,6 @@ static json_t *builtin_ids(const rb_report *rep)
     return set;
 }
 
-/* The keys of an object used as a set, sorted (borrowed from it; the
- * array is the caller's to free). */
-static const char **sorted_keys(const json_t *set, size_t *n)
-{
-    const char **keys = rb_xcalloc(json_object_size(set) + 1, sizeof *keys);
-    const char *k;
-    json_t *v;
-    *n = 0;
-    json_object_foreach((json_t *)set, k, v)
-        keys[(*n)++] = k;
-    if (*n > 1)
-        qsort(keys, *n, sizeof *keys, rb_strcmp_ptr);
-    return keys;
-}
-
 /* The suite of one pack: its rules, sorted by id. */
 static int write_pack_suite(xmlTextWriterPtr w, const rb_report *rep, const char *pack)
 {
@@ -166,7 +151,7 @@ static int write_pack_suite(xmlTextWriterPtr w, const rb_report *rep, const char
 static int write_builtin_suite(xmlTextWriterPtr w, const rb_report *rep, const json_t *builtins)
 {
     size_t n;
-    const char **ids = sorted_keys(builtins, &n);
+    const char **ids = rb_json_sorted_keys(builtins, &n);
     suite_counts c = {0};
     for (size_t i = 0; i < n; i++)
         add_rule_counts(rep, ids[i], &c);
@@ -185,7 +170,7 @@ static int write_suites(xmlTextWriterPtr w, const rb_report *rep)
     for (size_t i = 0; i < rep->rules->n; i++)
         json_object_set_new(packs, rep->rules->rules[i]->pack, json_true());
     size_t n;
-    const char **names = sorted_keys(packs, &n);
+    const char **names = rb_json_sorted_keys(packs, &n);
     int rc = 0;
     for (size_t p = 0; p < n; p++)
         rc |= write_pack_suite(w, rep, names[p]);

@@ -357,3 +357,16 @@ bool rb_str_in_list(const char *s, const char *const *list)
             return true;
     return false;
 }
+
+const char **rb_json_sorted_keys(const json_t *object, size_t *n)
+{
+    const char **keys = rb_xcalloc(json_object_size(object) + 1, sizeof *keys);
+    const char *k;
+    json_t *v;
+    *n = 0;
+    json_object_foreach((json_t *)object, k, v)
+        keys[(*n)++] = k;
+    if (*n > 1)
+        qsort(keys, *n, sizeof *keys, rb_strcmp_ptr);
+    return keys;
+}

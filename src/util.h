@@ -67,6 +67,10 @@ size_t rb_utf8_length(const char *s, size_t n);
  * reference. */
 json_t *rb_json_text(const char *s, size_t n);
 
+/* The keys of a JSON object, sorted by strcmp: an array of *n pointers
+ * borrowed from the object (the array itself is the caller's to free). */
+const char **rb_json_sorted_keys(const json_t *object, size_t *n);
+
 /* Called by rb_dir_each for one entry: its path (dir/name), its name and
  * what stat(2) says of it (links followed). */
 struct stat;
