@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,12 @@ enum {
     OPT_CACHE,
     OPT_OLD,
     OPT_NEW,
+    OPT_MODEL,
+    OPT_WHAT_IF,
+    OPT_SEED,
+    OPT_EXPLORE,
+    OPT_MAX_STEPS,
+    OPT_DRY_RUN,
     OPT_HELP,
 };
 
@@ -51,6 +58,12 @@ static const struct option options[] = {
     {"cache", required_argument, NULL, OPT_CACHE},
     {"old", required_argument, NULL, OPT_OLD},
     {"new", required_argument, NULL, OPT_NEW},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"what-if", required_argument, NULL, OPT_WHAT_IF},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"explore", required_argument, NULL, OPT_EXPLORE},
+    {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -158,6 +171,19 @@ static rb_code parse_fail_on(rb_cli *o, const char *arg, rb_error *err)
     return rb_error_set(err, RB_EUSAGE, "--fail-on %s: expected error, warning, note or never", arg);
 }
 
+/* A whole number of at least min (and below 2^63). */
+static rb_code parse_count(const char *option, const char *arg, int64_t min, int64_t *out, rb_error *err)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (!*arg || *end || errno || v < min || arg[0] == '+')
+        return rb_error_set(err, RB_EUSAGE, "%s %s: expected a whole number of at least %lld", option, arg,
+                            (long long)min);
+    *out = v;
+    return RB_OK;
+}
+
 /* An option that takes one value: the last one given counts. */
 static rb_code set_string(char **slot, const char *arg)
 {
@@ -216,6 +242,20 @@ static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
         return set_string(&o->old_file, arg);
     case OPT_NEW:
         return set_string(&o->new_file, arg);
+    case OPT_MODEL:
+        return set_string(&o->model, arg);
+    case OPT_WHAT_IF:
+        return set_string(&o->what_if, arg);
+    case OPT_SEED:
+        o->has_seed = true;
+        return parse_count("--seed", arg, 0, (int64_t *)&o->seed, err);
+    case OPT_EXPLORE:
+        o->has_explore = true;
+        return parse_count("--explore", arg, 0, &o->explore, err);
+    case OPT_MAX_STEPS:
+        return parse_count("--max-steps", arg, 1, (int64_t *)&o->max_steps, err);
+    case OPT_DRY_RUN:
+        return RB_OK;
     case OPT_HELP:
         o->help = true;
         return RB_OK;
@@ -278,7 +318,22 @@ void rb_cli_free(rb_cli *o)
     free(o->cache);
     free(o->old_file);
     free(o->new_file);
+    free(o->model);
+    free(o->what_if);
     memset(o, 0, sizeof *o);
+}
+
+const char *rb_cli_replay_option(const rb_cli *o)
+{
+    return o->model ? "--model" : o->what_if ? "--what-if" : o->has_seed ? "--seed" : o->has_explore ? "--explore"
+           : o->max_steps ? "--max-steps" : NULL;
+}
+
+const char *rb_cli_evidence_option(const rb_cli *o)
+{
+    return o->n_rule_paths ? "--rules" : o->n_packs ? "--pack" : o->n_kinds ? "--kind" : o->repo ? "--repo"
+           : o->range ? "--range" : o->cache ? "--cache" : o->old_file ? "--old" : o->new_file ? "--new"
+           : o->overrides.n ? "--param" : NULL;
 }
 
 const char *rb_cli_kind_for(const rb_cli *o, const char *path)

@@ -48,7 +48,21 @@ typedef struct rb_cli {
     char *range;                /* --range of git repositories, or NULL */
     char *cache;                /* --cache of git walks, or NULL */
     char *old_file, *new_file;  /* --old/--new: two config revisions, or NULL */
+    /* replay only */
+    char *model;                /* --model, or NULL */
+    char *what_if;              /* --what-if patch, or NULL */
+    bool has_seed;              /* --seed */
+    uint64_t seed;
+    bool has_explore;           /* --explore */
+    int64_t explore;
+    uint64_t max_steps;         /* --max-steps; 0: the default budget */
 } rb_cli;
+
+/* The first option given that only `replay` takes ("--model"), or NULL. */
+const char *rb_cli_replay_option(const rb_cli *o);
+
+/* The first option given that `replay` does not take ("--rules"), or NULL. */
+const char *rb_cli_evidence_option(const rb_cli *o);
 
 /* Parses the options of an auditing subcommand (argv[0] is its name).
  * RB_EUSAGE with a message naming the option on any mistake.  The caller

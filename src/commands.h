@@ -15,6 +15,7 @@ typedef struct rb_command {
 
 extern const rb_command rb_cmd_check;
 extern const rb_command rb_cmd_gate;
+extern const rb_command rb_cmd_replay;
 extern const rb_command rb_cmd_rules;
 extern const rb_command rb_cmd_diff;
 extern const rb_command rb_cmd_bundle;

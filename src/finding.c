@@ -29,6 +29,8 @@ static const struct builtin_rule {
     {"RBA-INTEGRITY", "A bundle member is unsafe, missing, altered or unlisted"},
     {"RBA-WAIVER-EXPIRED", "A waiver has expired"},
     {"RBA-WAIVER-UNUSED", "A waiver matched no finding"},
+    {"RBA-REPLAY-DIVERGE", "A captured trace leaves the model of the system"},
+    {"RBA-REPLAY-INVARIANT", "A model invariant breaks under injected faults"},
 };
 
 const char *rb_builtin_rule_title(const char *rule_id)

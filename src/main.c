@@ -9,6 +9,7 @@
 static const rb_command *const commands[] = {
     &rb_cmd_check,
     &rb_cmd_gate,
+    &rb_cmd_replay,
     &rb_cmd_rules,
     &rb_cmd_bundle,
     &rb_cmd_diff,

@@ -358,25 +358,25 @@ rb_code rb_ruleset_load(rb_ruleset *rs, const char *path, rb_overrides *ov, rb_e
     return load_file(rs, path, ov, err);
 }
 
-/* The installed packs beside a binary that was installed under a staging
+/* The installed data beside a binary that was installed under a staging
  * root (make install DESTDIR=ROOT): ROOT + bindir holds the binary, so
- * ROOT + pkgdatadir holds the packs.  Plain installs have an empty root. */
-static void installed_rules_dir(const char *self, char *dir, size_t size)
+ * ROOT + pkgdatadir holds the data.  Plain installs have an empty root. */
+static void installed_data_dir(const char *self, char *dir, size_t size)
 {
     const char *slash = strrchr(self, '/');
     size_t dir_len = slash ? (size_t)(slash - self) : 0, bin_len = strlen(RB_BINDIR);
     struct stat st;
     if (dir_len >= bin_len && strncmp(self + dir_len - bin_len, RB_BINDIR, bin_len) == 0) {
-        snprintf(dir, size, "%.*s%s/rules", (int)(dir_len - bin_len), self, RB_PKGDATADIR);
+        snprintf(dir, size, "%.*s%s", (int)(dir_len - bin_len), self, RB_PKGDATADIR);
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
             return;
     }
-    snprintf(dir, size, "%s/rules", RB_PKGDATADIR);
+    snprintf(dir, size, "%s", RB_PKGDATADIR);
 }
 
-const char *rb_default_rules_dir(void)
+const char *rb_data_dir(void)
 {
-    static char dir[2 * PATH_MAX + 16];
+    static char dir[2 * PATH_MAX];
     if (dir[0])
         return dir;
     char self[PATH_MAX], built[PATH_MAX];
@@ -389,9 +389,17 @@ const char *rb_default_rules_dir(void)
                         strchr(self + len + 1, '/') == NULL;
     }
     if (in_build_tree)
-        snprintf(dir, sizeof dir, "%s/rules", RB_SRCDIR);
+        snprintf(dir, sizeof dir, "%s", RB_SRCDIR);
     else
-        installed_rules_dir(self, dir, sizeof dir);
+        installed_data_dir(self, dir, sizeof dir);
+    return dir;
+}
+
+const char *rb_default_rules_dir(void)
+{
+    static char dir[2 * PATH_MAX + 16];
+    if (!dir[0])
+        snprintf(dir, sizeof dir, "%s/rules", rb_data_dir());
     return dir;
 }
 

@@ -49,10 +49,13 @@ void rb_ruleset_finish(rb_ruleset *rs);
 /* The rule with this id, or NULL. */
 const rb_rule *rb_ruleset_find(const rb_ruleset *rs, const char *id);
 
-/* Where the default packs are: the source tree's rules/ when this binary
- * runs from its build tree, else the installed $(pkgdatadir)/rules (under
- * the same staging root as the binary, for make install DESTDIR=ROOT).
- * The string is static. */
+/* Where the shipped data (rule packs, replay models) is: the source tree
+ * when this binary runs from its build tree, else the installed
+ * $(pkgdatadir) (under the same staging root as the binary, for make
+ * install DESTDIR=ROOT).  The string is static. */
+const char *rb_data_dir(void);
+
+/* The default packs: rb_data_dir()/rules.  Static. */
 const char *rb_default_rules_dir(void);
 
 #endif

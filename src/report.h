@@ -34,6 +34,7 @@ typedef struct rb_report {
     rb_summary summary;
     bool has_now;
     int64_t now;                    /* the clock of the run */
+    const json_t *replay;           /* the replay section (replay.h), or NULL */
 } rb_report;
 
 typedef struct rb_report_style {

@@ -112,6 +112,8 @@ static rb_code write_json(const rb_report *rep, const rb_report_style *style, FI
         return rb_error_set(err, RB_EINTERNAL, "cannot build the JSON report");
     if (json_array_size(rep->evidence->triage))
         json_object_set(doc, "triage", rep->evidence->triage);
+    if (rep->replay)
+        json_object_set(doc, "replay", (json_t *)rep->replay);
     int rc = json_dumpf(doc, out, JSON_INDENT(2));
     json_decref(doc);
     if (rc != 0 || fputc('\n', out) == EOF)

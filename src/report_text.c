@@ -89,6 +89,53 @@ static void write_summary(const rb_report *rep, FILE *out)
             rep->rules->n, rep->rules->n == 1 ? "" : "s");
 }
 
+static const char *or_none(const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : "(none)";
+}
+
+/* The what-if table: the keys whose terminal state the patch changes. */
+static void write_what_if(const json_t *w, FILE *out)
+{
+    json_int_t changed = json_integer_value(json_object_get(w, "changed"));
+    fprintf(out, "what-if %s: %lld key%s end%s elsewhere\n", json_string_value(json_object_get(w, "patch")),
+            (long long)changed, changed == 1 ? "" : "s", changed == 1 ? "s" : "");
+    size_t i;
+    const json_t *k;
+    json_array_foreach(json_object_get(w, "keys"), i, k) {
+        if (!json_is_true(json_object_get(k, "changed")))
+            continue;
+        rb_buf key = {0};
+        rb_template_append_value(&key, json_object_get(k, "key"));
+        fprintf(out, "  %s: captured %s, simulated %s, what-if %s\n", key.data, or_none(json_object_get(k, "captured")),
+                or_none(json_object_get(k, "simulated")), or_none(json_object_get(k, "what_if")));
+        rb_buf_free(&key);
+    }
+}
+
+static void write_replay(const json_t *r, FILE *out)
+{
+    const json_t *s = json_object_get(r, "summary");
+    fprintf(out, "replay of %s with model %s (seed %lld): %lld keys, %lld conforming, %lld diverging; "
+            "replay_hash %.16s\n", json_string_value(json_object_get(r, "trace")),
+            json_string_value(json_object_get(r, "model")), (long long)json_integer_value(json_object_get(r, "seed")),
+            (long long)json_integer_value(json_object_get(s, "keys")),
+            (long long)json_integer_value(json_object_get(s, "conforming")),
+            (long long)json_integer_value(json_object_get(s, "diverging")),
+            json_string_value(json_object_get(r, "replay_hash")));
+    const json_t *w = json_object_get(r, "what_if");
+    if (w)
+        write_what_if(w, out);
+    const json_t *x = json_object_get(r, "explore");
+    if (x)
+        fprintf(out, "explore: %lld runs from seed %lld, %lld faults injected, %zu invariant%s broken\n",
+                (long long)json_integer_value(json_object_get(x, "runs")),
+                (long long)json_integer_value(json_object_get(x, "seed")),
+                (long long)json_integer_value(json_object_get(x, "faults")),
+                json_array_size(json_object_get(x, "violations")),
+                json_array_size(json_object_get(x, "violations")) == 1 ? "" : "s");
+}
+
 static rb_code write_text(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
 {
     const rb_findings *list = rep->findings;
@@ -103,6 +150,8 @@ static rb_code write_text(const rb_report *rep, const rb_report_style *style, FI
     }
     if (list->n)
         fputc('\n', out);
+    if (rep->replay)
+        write_replay(rep->replay, out);
     write_summary(rep, out);
     return ferror(out) ? rb_error_set(err, RB_EINTERNAL, "cannot write the text report") : RB_OK;
 }
