@@ -15,7 +15,9 @@
  * Operations: start (ok | duplicate), go {to} (ok | terminal | invalid |
  * unknown), fail (retry | exhausted | terminal | unknown), is {state} (yes |
  * no | unknown).  `fail` asks for a `retry` timer whose payload is the
- * trigger's fields plus `attempt`; it is dropped if the key moved on.
+ * trigger's fields plus `attempt`; it is dropped if the key left the state
+ * it failed in (or failed again) before it fired.  The
+ * steps of a `fail` outcome can refer to "{attempt}" too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,7 @@ typedef struct lifecycle {
 typedef struct key_state {
     size_t state;
     int64_t attempts;        /* failures since the key (re)entered its initial state */
+    size_t failed_in;        /* the state of the last failure: a retry belongs to it */
 } key_state;
 
 enum { OP_START, OP_GO, OP_FAIL, OP_IS };
@@ -215,20 +218,26 @@ static rb_code lifecycle_create(const rp_config *c, void **inst, rb_error *err)
     return rc;
 }
 
+/* No retry waits longer than a year of virtual time, so that times stay far
+ * from overflowing however many retries a model allows. */
+#define MAX_DELAY (INT64_C(366) * 86400 * 1000000)
+
 /* The delay before retry number `attempt` (1-based): backoff * factor^(attempt-1),
  * capped, then spread by ±jitter. */
 static int64_t retry_delay(const lifecycle *lc, rp_sim *sim, int64_t attempt)
 {
     double delay = (double)lc->backoff;
-    for (int64_t i = 1; i < attempt && delay < 4.0e18; i++)
+    for (int64_t i = 1; i < attempt && delay < (double)MAX_DELAY; i++)
         delay *= lc->factor;
+    if (delay > (double)MAX_DELAY)
+        delay = (double)MAX_DELAY;
     if (lc->max_backoff > 0 && delay > (double)lc->max_backoff)
         delay = (double)lc->max_backoff;
     if (lc->jitter > 0) {
         double spread = ((double)rp_sim_random(sim, 2001) - 1000.0) / 1000.0;
         delay += delay * lc->jitter * spread;
     }
-    return delay > 4.0e18 ? INT64_C(4000000000000000000) : (int64_t)delay;
+    return (int64_t)delay;
 }
 
 static const char *do_fail(lifecycle *lc, rp_sim *sim, key_state *ks, const rp_call *call)
@@ -236,6 +245,8 @@ static const char *do_fail(lifecycle *lc, rp_sim *sim, key_state *ks, const rp_c
     if (lc->terminal[ks->state])
         return "terminal";
     ks->attempts++;
+    ks->failed_in = ks->state;
+    rp_call_set(call, "attempt", json_integer(ks->attempts));
     if (ks->attempts > lc->retry_limit) {
         ks->state = lc->exhausted;
         return "exhausted";
@@ -289,8 +300,7 @@ static bool lifecycle_timer_live(void *inst, const char *timer, const json_t *ke
     (void)timer;
     lifecycle *lc = inst;
     const key_state *ks = rb_keymap_get(lc->keys, key);
-    return ks && !lc->terminal[ks->state] &&
-           json_integer_value(json_object_get(payload, "attempt")) == ks->attempts;
+    return ks && ks->state == ks->failed_in && json_integer_value(json_object_get(payload, "attempt")) == ks->attempts;
 }
 
 static json_t *lifecycle_describe(const void *inst, const json_t *key)

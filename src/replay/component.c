@@ -146,6 +146,13 @@ rb_code rp_config_strings(const rp_config *c, const char *member, const char ***
     return RB_OK;
 }
 
+void rp_call_set(const rp_call *call, const char *name, json_t *value)
+{
+    if (!*call->result)
+        *call->result = json_object();
+    json_object_set_new(*call->result, name, value);
+}
+
 const json_t *rp_args_get(const rp_args *a, const char *name)
 {
     for (size_t i = 0; i < a->n; i++)

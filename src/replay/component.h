@@ -76,7 +76,12 @@ typedef struct rp_call {
     const json_t *key;      /* the handler's key (may be NULL: no key) */
     const json_t *event;    /* the trigger's fields: an input event or a timer's payload */
     int64_t now;            /* virtual time, microseconds */
+    json_t **result;        /* values the outcome's steps may refer to (rp_call_set) */
 } rp_call;
+
+/* Gives the steps of the outcome a value ("{attempt}" after a failure);
+ * takes the reference to value. */
+void rp_call_set(const rp_call *call, const char *name, json_t *value);
 
 typedef struct rp_op {
     const char *name;

@@ -182,7 +182,7 @@ static rb_code shrink(const rp_model *m, const rp_schedule *base, const rp_explo
 {
     rb_code rc = RB_OK;
     bool breaks;
-    for (size_t i = 0; i < f->n && !rc && f->n > 1;) {
+    for (size_t i = 0; i < f->n && !rc;) {
         fault removed = f->items[i];
         memmove(&f->items[i], &f->items[i + 1], (f->n - i - 1) * sizeof *f->items);
         f->n--;
@@ -252,21 +252,38 @@ static void describe_faults(rb_buf *b, const json_t *faults)
     }
 }
 
+/* Where a violation points: the event of its first fault, else the key's
+ * first event in the trace. */
+static long violation_line(const rp_trace *t, const rp_schedule *base, const schedule_faults *shrunk, const json_t *key)
+{
+    if (shrunk->n)
+        return base->items[shrunk->items[0].target].line;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->events[i].key && json_equal((json_t *)t->events[i].key, (json_t *)key))
+            return t->events[i].origin.line;
+    return 0;
+}
+
 static rb_finding *violation_finding(const rp_model *m, const rp_trace *t, const rp_schedule *base,
                                      const json_t *violation, const schedule_faults *shrunk)
 {
     const char *name = json_string_value(json_object_get(violation, "invariant"));
     uint64_t seed = (uint64_t)json_integer_value(json_object_get(violation, "seed"));
     rb_buf msg = {0};
-    rb_buf_printf(&msg, "invariant `%s` of model %s breaks under faults (seed %llu; shrunk to %zu fault%s: ", name,
-                  m->name, (unsigned long long)seed, shrunk->n, shrunk->n == 1 ? "" : "s");
-    describe_faults(&msg, json_object_get(violation, "shrunk"));
-    rb_buf_printf(&msg, "): %s", json_string_value(json_object_get(violation, "message")));
+    if (shrunk->n) {
+        rb_buf_printf(&msg, "invariant `%s` of model %s breaks under faults (seed %llu; shrunk to %zu fault%s: ", name,
+                      m->name, (unsigned long long)seed, shrunk->n, shrunk->n == 1 ? "" : "s");
+        describe_faults(&msg, json_object_get(violation, "shrunk"));
+        rb_buf_puts(&msg, ")");
+    } else {
+        rb_buf_printf(&msg, "invariant `%s` of model %s breaks on the trace itself, with no fault injected (seed "
+                      "%llu)", name, m->name, (unsigned long long)seed);
+    }
+    rb_buf_printf(&msg, ": %s", json_string_value(json_object_get(violation, "message")));
     rb_finding *f = rb_finding_builtin("RBA-REPLAY-INVARIANT", RB_SEV_ERROR, msg.data);
     rb_buf_free(&msg);
     rb_finding_set_key(f, json_object_get(violation, "key"));
-    long line = shrunk->n ? base->items[shrunk->items[0].target].line : 0;
-    rb_finding_add_origin(f, (rb_origin){.input = t->input, .line = line});
+    rb_finding_add_origin(f, (rb_origin){.input = t->input, .line = violation_line(t, base, shrunk, f->key)});
     json_array_append(f->evidence, json_object_get(violation, "shrunk"));
     json_object_set(f->extra, "invariant", json_object_get(violation, "invariant"));
     json_object_set(f->extra, "seed", json_object_get(violation, "seed"));

@@ -103,7 +103,9 @@ static void observe(rp_checker *c, rp_sim *sim, int64_t at, const json_t *key, c
                                                           k = key_text(key), inv->first));
             break;
         case RP_INV_CONSECUTIVE:
-            if (is_output && same(inv->type, type)) {
+            if (same(inv->reset, type)) {
+                memory_of(c, i, key)->has_last = false;
+            } else if (is_output && same(inv->type, type)) {
                 key_memory *km = memory_of(c, i, key);
                 const json_t *v = rb_jsonpath_get(fields, inv->field);
                 int64_t value = json_integer_value(v);

@@ -572,7 +572,8 @@ static rb_code invariant_compile(const model_ctx *c, const json_t *spec, const c
         }
     if (!inv->name || !kind || json_object_size(spec) != (size_t)(2 + (json_object_get(spec, "reset") != NULL)))
         return model_error(c, path, "an invariant is {name, once: TYPE, reset?: TYPE} or {name, before: {first, "
-                           "then}} or {name, consecutive: {type, field}} or {name, exclusive: {open, close, max}}");
+                           "then}} or {name, consecutive: {type, field}, reset?: TYPE} or {name, exclusive: {open, "
+                           "close, max}}");
     const json_t *body = json_object_get(spec, kind);
     char *sub = rb_jsonpath_child_key(path, kind);
     rb_code rc = RB_OK;
@@ -593,7 +594,10 @@ static rb_code invariant_compile(const model_ctx *c, const json_t *spec, const c
     case RP_INV_CONSECUTIVE:
         inv->type = member_string(body, "type");
         inv->field = member_string(body, "field");
+        inv->reset = member_string(spec, "reset");
         rc = inv->field ? check_known_type(c, sub, inv->type, false) : model_error(c, sub, "consecutive: expected {type, field}");
+        if (!rc && inv->reset)
+            rc = check_known_type(c, path, inv->reset, true);
         break;
     case RP_INV_EXCLUSIVE:
         inv->open = member_string(body, "open");

@@ -98,7 +98,7 @@ typedef struct rp_output_decl {
 typedef enum rp_invariant_kind {
     RP_INV_ONCE,           /* a type at most once per key (until `reset`) */
     RP_INV_BEFORE,         /* `then` only after a `first` of the key */
-    RP_INV_CONSECUTIVE,    /* `field` of `type` goes up by one per key */
+    RP_INV_CONSECUTIVE,    /* `field` of `type` goes up by one per key (until `reset`) */
     RP_INV_EXCLUSIVE       /* at most `max` keys between `open` and `close` */
 } rp_invariant_kind;
 

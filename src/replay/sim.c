@@ -274,18 +274,34 @@ static flow run_do(rp_sim *sim, const rp_step *st, const frame *f, rb_error *err
         args.n++;
     }
     const char *outcome;
+    json_t *result = NULL;
     if (comp_is_down(sim, st->comp)) {
         outcome = "down";
     } else {
-        rp_call call = {.op = st->op, .args = &args, .key = f->key, .event = f->event, .now = sim->now};
+        rp_call call = {.op = st->op, .args = &args, .key = f->key, .event = f->event, .now = sim->now,
+                        .result = &result};
         sim->current_comp = st->comp;
         outcome = sim->model->comps[st->comp].type->call(sim->insts[st->comp], sim, &call);
     }
     for (size_t i = 0; i < st->n_values; i++)
         json_decref(made[i]);
-    for (size_t i = 0; i < st->n_branches; i++)
-        if (strcmp(st->branches[i].outcome, outcome) == 0)
-            return run_steps(sim, &st->branches[i].steps, f, err);
+    flow r = FLOW_NEXT;
+    bool handled = false;
+    for (size_t i = 0; i < st->n_branches && !handled; i++) {
+        if (strcmp(st->branches[i].outcome, outcome) != 0)
+            continue;
+        handled = true;
+        /* The outcome's steps see the trigger's fields and what the call gave. */
+        json_t *seen = result ? json_copy((json_t *)f->event) : NULL;
+        if (seen)
+            json_object_update(seen, result);
+        frame inner = {seen ? seen : f->event, f->key, f->depth};
+        r = run_steps(sim, &st->branches[i].steps, &inner, err);
+        json_decref(seen);
+    }
+    json_decref(result);
+    if (handled)
+        return r;
     /* A component that is down and not handled fails closed: the trigger is lost. */
     return strcmp(outcome, "down") == 0 ? FLOW_STOP : FLOW_NEXT;
 }
@@ -374,17 +390,17 @@ static rb_code run_timer(rp_sim *sim, timer_item *t, rb_error *err)
     const rp_component_type *type = sim->model->comps[t->comp].type;
     const rp_handler *h = rp_model_timer(sim->model, t->comp, t->timer);
     rb_code rc = RB_OK;
+    sim->last_trigger = h ? h->trigger : t->timer;
+    sim->last_key = t->key;
     if (++sim->steps > sim->budget) {
         budget_exceeded(sim, err);
         rc = err->code;
     } else if (h && (!type->timer_live || type->timer_live(sim->insts[t->comp], t->timer, t->key, t->payload))) {
-        sim->last_trigger = h->trigger;
-        sim->last_key = t->key;
         frame f = {t->payload, t->key, 0};
         if (run_steps(sim, &h->steps, &f, err) == FLOW_ERROR)
             rc = err->code;
-        sim->last_key = NULL;
     }
+    sim->last_key = NULL;
     json_decref(t->key);
     json_decref(t->payload);
     return rc;

@@ -20,7 +20,7 @@ for command in $(sed -n 's/^  \([a-z]*\)  .*/\1/p' "$tmp/out"); do
 done
 
 # Every option that a command's --help shows is in rbaudit(1).
-for command in check gate diff bundle rules; do
+for command in check gate replay diff bundle rules; do
     run "$command" --help
     expect_status 0
     for option in $(grep -o -- '--[a-z][a-z-]*' "$tmp/out" | sort -u); do
@@ -55,6 +55,8 @@ words rbaudit check --fail-on n
 words rbaudit rules t
 words rbaudit bundle ''
 words rbaudit check --kind g
+words rbaudit replay --what
+words rbaudit replay t.jsonl --model platform
 X
     bash "$tmp/complete.bash" >"$tmp/out" 2>"$tmp/err"
     checks=$((checks + 1))
@@ -64,7 +66,9 @@ sarif
 never note 
 test 
 inspect verify 
-git= " ] || fail "unexpected completions: $(cat "$tmp/out")"
+git= 
+--what-if 
+platform-edge " ] || fail "unexpected completions: $(cat "$tmp/out")"
 fi
 
 done_testing
