@@ -382,10 +382,10 @@ static rb_code step_compile(const model_ctx *c, const json_t *spec, const char *
         return json_is_true(json_object_get(spec, "stop")) ? RB_OK : model_error(c, path, "stop: expected true");
     }
     st->kind = RP_STEP_CALL;
-    long r = routine_index(c->m, json_string_value(json_object_get(spec, "call")));
+    const char *name = json_string_value(json_object_get(spec, "call"));
+    long r = routine_index(c->m, name);
     if (r < 0)
-        return model_error(c, path, "call: no routine '%s' under routines:",
-                           json_string_value(json_object_get(spec, "call")) ? json_string_value(json_object_get(spec, "call")) : "(not a string)");
+        return model_error(c, path, "call: no routine '%s' under routines:", name ? name : "(not a string)");
     st->routine = (size_t)r;
     return RB_OK;
 }

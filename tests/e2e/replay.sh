@@ -55,6 +55,14 @@ expect_status 1
 expect_json '[.findings[] | [.rule, .seed, .invariant, (.shrunk | length)]]' \
     '[["RBA-REPLAY-INVARIANT",4,"no event applied over a gap",1]]'
 
+# A what-if may bring keys of its own: they are listed after the trace's.
+printf 'events:\n  - {ts: "2026-04-12T11:00:04Z", type: agent_online, agent: ledger-agent}\n  - {ts: "2026-04-12T11:00:10Z", type: intent_sent, key: n-9, sender: quote-desk, target: pricing-agent, intent: quote.request, transport: async}\n' >"$tmp/online.yaml"
+run replay $S/beam-bus/divergent.jsonl --model beam-bus --what-if "$tmp/online.yaml" --format json
+expect_status 1
+expect_json '[.replay.what_if.keys[] | [.key, .captured, .simulated, .what_if, .changed]]' \
+    '[["n-2001","acked","acked","acked",false],["n-2002","dead_letter","dead_letter","delivered",true],["n-9",null,null,"delivered",true]]'
+expect_json .replay.what_if.changed 2
+
 # --- a trace from a bundle -------------------------------------------------
 mkdir "$tmp/bundle"
 cp $S/byteor-ring/execute-without-dry-run.jsonl "$tmp/bundle/trace.jsonl"
