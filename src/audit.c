@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "baseline.h"
@@ -76,6 +77,16 @@ static rb_code suppress_known(rb_audit *run, int64_t now, size_t *baselined, rb_
     return rc;
 }
 
+/* Now, for --timestamps: the one place where reports may hold wall time. */
+static const char *run_started(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    return buf;
+}
+
 static rb_code audit(rb_audit *run, const rb_audit_mode *mode, rb_output **outputs, size_t *n_outputs,
                      rb_error *err)
 {
@@ -86,8 +97,10 @@ static rb_code audit(rb_audit *run, const rb_audit_mode *mode, rb_output **outpu
     size_t baselined = 0;
     if ((rc = suppress_known(run, run->result.has_end ? run->result.end : 0, &baselined, err)))
         return rc;
+    char started[32];
     rb_report report = {run->evidence, run->rules, &run->findings, &run->suppressed, {0},
-                        run->result.has_end, run->result.end, run->replay};
+                        run->result.has_end, run->result.end, run->replay,
+                        run->cli.timestamps ? run_started(started, sizeof started) : NULL};
     rb_summary_count(&report.summary, &run->findings);
     report.summary.suppressed = run->suppressed.n;
     report.summary.baselined = baselined;

@@ -30,6 +30,7 @@ enum {
     OPT_CACHE,
     OPT_OLD,
     OPT_NEW,
+    OPT_TIMESTAMPS,
     OPT_MODEL,
     OPT_WHAT_IF,
     OPT_SEED,
@@ -58,6 +59,7 @@ static const struct option options[] = {
     {"cache", required_argument, NULL, OPT_CACHE},
     {"old", required_argument, NULL, OPT_OLD},
     {"new", required_argument, NULL, OPT_NEW},
+    {"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
     {"model", required_argument, NULL, OPT_MODEL},
     {"what-if", required_argument, NULL, OPT_WHAT_IF},
     {"seed", required_argument, NULL, OPT_SEED},
@@ -98,6 +100,8 @@ void rb_cli_help_options(FILE *out)
             "  --cache FILE          SQLite cache of what each commit changed (created if absent)\n"
             "  --old FILE --new FILE two revisions of one config file: their changes are\n"
             "                        config_change events with no time (before all evidence)\n"
+            "  --timestamps          write when the run started (UTC) into JUnit reports; reports\n"
+            "                        hold no wall-clock time otherwise\n"
             "  --quiet               write no report to standard output; the exit status tells\n"
             "  --no-color            no colours in the text report (also: NO_COLOR set)\n"
             "  --help                show this help\n"
@@ -242,6 +246,9 @@ static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
         return set_string(&o->old_file, arg);
     case OPT_NEW:
         return set_string(&o->new_file, arg);
+    case OPT_TIMESTAMPS:
+        o->timestamps = true;
+        return RB_OK;
     case OPT_MODEL:
         return set_string(&o->model, arg);
     case OPT_WHAT_IF:

@@ -35,6 +35,7 @@ typedef struct rb_report {
     bool has_now;
     int64_t now;                    /* the clock of the run */
     const json_t *replay;           /* the replay section (replay.h), or NULL */
+    const char *timestamp;          /* --timestamps: when the run started (UTC), or NULL */
 } rb_report;
 
 typedef struct rb_report_style {

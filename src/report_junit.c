@@ -109,10 +109,12 @@ static void add_rule_counts(const rb_report *rep, const char *id, suite_counts *
     c->skipped += skipped;
 }
 
-static int start_suite(xmlTextWriterPtr w, const char *name, const suite_counts *c)
+static int start_suite(xmlTextWriterPtr w, const rb_report *rep, const char *name, const suite_counts *c)
 {
     int rc = xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
     rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST name) < 0;
+    if (rep->timestamp)
+        rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "timestamp", BAD_CAST rep->timestamp) < 0;
     rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "tests", "%zu", c->tests) < 0;
     rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "failures", "%zu", c->failures) < 0;
     rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") < 0;
@@ -140,7 +142,7 @@ static int write_pack_suite(xmlTextWriterPtr w, const rb_report *rep, const char
     for (size_t i = 0; i < rs->n; i++)
         if (strcmp(rs->rules[i]->pack, pack) == 0)
             add_rule_counts(rep, rs->rules[i]->id, &c);
-    int rc = start_suite(w, pack, &c);
+    int rc = start_suite(w, rep, pack, &c);
     for (size_t i = 0; i < rs->n; i++)
         if (strcmp(rs->rules[i]->pack, pack) == 0)
             rc |= write_rule_cases(w, rep, pack, rs->rules[i]->id);
@@ -155,7 +157,7 @@ static int write_builtin_suite(xmlTextWriterPtr w, const rb_report *rep, const j
     suite_counts c = {0};
     for (size_t i = 0; i < n; i++)
         add_rule_counts(rep, ids[i], &c);
-    int rc = start_suite(w, BUILTIN_SUITE, &c);
+    int rc = start_suite(w, rep, BUILTIN_SUITE, &c);
     for (size_t i = 0; i < n; i++)
         rc |= write_rule_cases(w, rep, BUILTIN_SUITE, ids[i]);
     free(ids);

@@ -37,6 +37,16 @@ expect_json '.runs[0].artifacts | map([.location.uri, (.hashes["sha-256"] | leng
 grep -q '<testsuite name="beam" tests="4" failures="0" errors="0" skipped="0">' "$tmp/clean.xml" ||
     fail "the clean JUnit report lacks its passing beam suite"
 
+# JUnit carries a timestamp only when asked, and it still validates.
+checks=$((checks + 1))
+! grep -q 'timestamp=' "$tmp/clean.xml" || fail "a JUnit report holds a timestamp nobody asked for"
+run check "$clean" --output "junit:$tmp/stamped.xml" --timestamps
+expect_status 0
+validate junit "$tmp/stamped.xml"
+checks=$((checks + 1))
+grep -Eq '<testsuite name="beam" timestamp="[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"' "$tmp/stamped.xml" ||
+    fail "--timestamps wrote no timestamp on the suites"
+
 # Findings, two of them waived (SARIF suppressions, JUnit skipped cases).
 run check "$inc" --format json
 acl=$("$JQ" -r '.findings[] | select(.rule == "BEAM-ACL-001") | .fingerprint' "$tmp/out")
