@@ -5,6 +5,7 @@
 #include "linemap.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,4 +66,22 @@ long rb_linemap_nearest(const rb_linemap *m, const char *path)
     }
     free(p);
     return line;
+}
+
+rb_code rb_error_at_vpath(rb_error *err, rb_code code, const char *file, const rb_linemap *lines, const char *path,
+                          const char *fmt, va_list ap)
+{
+    char what[1536];
+    vsnprintf(what, sizeof what, fmt, ap);
+    return rb_error_set(err, code, "%s:%ld: %s", file, rb_linemap_nearest(lines, path), what);
+}
+
+rb_code rb_error_at_path(rb_error *err, rb_code code, const char *file, const rb_linemap *lines, const char *path,
+                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rb_code rc = rb_error_at_vpath(err, code, file, lines, path, fmt, ap);
+    va_end(ap);
+    return rc;
 }

@@ -9,6 +9,10 @@
 #ifndef RB_LINEMAP_H
 #define RB_LINEMAP_H
 
+#include <stdarg.h>
+
+#include "error.h"
+
 typedef struct rb_linemap rb_linemap;
 
 rb_linemap *rb_linemap_new(void);
@@ -23,5 +27,13 @@ long rb_linemap_get(const rb_linemap *m, const char *path);
 /* The line of the path or, when it has none, of its nearest ancestor that
  * has one (0 when none does).  A missing member thus points at its parent. */
 long rb_linemap_nearest(const rb_linemap *m, const char *path);
+
+/* Sets err to "FILE:LINE: <message>" where LINE is the nearest line of
+ * path in lines (rule files, models, patches: errors at the offending
+ * member); returns code. */
+rb_code rb_error_at_vpath(rb_error *err, rb_code code, const char *file, const rb_linemap *lines, const char *path,
+                          const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+rb_code rb_error_at_path(rb_error *err, rb_code code, const char *file, const rb_linemap *lines, const char *path,
+                         const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #endif

@@ -45,14 +45,12 @@ bool rb_severity_parse(const char *name, rb_severity *sev)
 rb_code rb_rule_error(const rb_rule_src *src, const char *key, rb_error *err, const char *fmt, ...)
 {
     char *path = key ? rb_jsonpath_child_key(src->path, key) : rb_xstrdup(src->path);
-    long line = rb_linemap_nearest(src->lines, path);
-    free(path);
-    char text[1536];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    rb_code rc = rb_error_at_vpath(err, RB_ERULE, src->file, src->lines, path, fmt, ap);
     va_end(ap);
-    return rb_error_set(err, RB_ERULE, "%s:%ld: %s", src->file, line, text);
+    free(path);
+    return rc;
 }
 
 static rb_code check_keys(const json_t *spec, const rb_rule_src *src, const rb_check_kind *kind,

@@ -53,15 +53,15 @@ bool rp_op_has_outcome(const rp_op *op, const char *outcome)
 
 rb_code rp_config_error(const rp_config *c, const char *member, rb_error *err, const char *fmt, ...)
 {
-    char *path = member ? rb_jsonpath_child_key(c->path, member) : rb_xstrdup(c->path);
-    long line = rb_linemap_nearest(c->lines, path);
-    free(path);
     char what[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return rb_error_set(err, RB_ERULE, "%s:%ld: component %s: %s", c->file, line, c->name, what);
+    char *path = member ? rb_jsonpath_child_key(c->path, member) : rb_xstrdup(c->path);
+    rb_code rc = rb_error_at_path(err, RB_ERULE, c->file, c->lines, path, "component %s: %s", c->name, what);
+    free(path);
+    return rc;
 }
 
 rb_code rp_config_int(const rp_config *c, const char *member, int64_t min, int64_t *out, rb_error *err)

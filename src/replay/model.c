@@ -30,12 +30,11 @@ static rb_code model_error(const model_ctx *c, const char *path, const char *fmt
 
 static rb_code model_error(const model_ctx *c, const char *path, const char *fmt, ...)
 {
-    char what[1536];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    rb_code rc = rb_error_at_vpath(c->err, RB_ERULE, c->m->path, c->m->lines, path, fmt, ap);
     va_end(ap);
-    return rb_error_set(c->err, RB_ERULE, "%s:%ld: %s", c->m->path, rb_linemap_nearest(c->m->lines, path), what);
+    return rc;
 }
 
 const char *rp_models_dir(void)

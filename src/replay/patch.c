@@ -18,12 +18,11 @@ static rb_code patch_error(const rp_patch *p, const char *path, rb_error *err, c
 
 static rb_code patch_error(const rp_patch *p, const char *path, rb_error *err, const char *fmt, ...)
 {
-    char what[1536];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    rb_code rc = rb_error_at_vpath(err, RB_EUSAGE, p->path, p->lines, path, fmt, ap);
     va_end(ap);
-    return rb_error_set(err, RB_EUSAGE, "%s:%ld: %s", p->path, rb_linemap_nearest(p->lines, path), what);
+    return rc;
 }
 
 void rp_patch_free(rp_patch *p, const rp_model *m)

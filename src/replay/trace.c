@@ -74,21 +74,29 @@ static rb_code classify(rp_trace *t, const rp_model *m, const rb_event *e, rb_er
     return RB_OK;
 }
 
-/* Sorting needs each event's canonical text for the last tie-break. */
+/* Sorting falls back on an event's canonical text only for ties, so it is
+ * made when first needed. */
 typedef struct sort_item {
     rp_trace_event ev;
     const rb_event *source;
     char *canonical;
 } sort_item;
 
+static const char *canonical(sort_item *item)
+{
+    if (!item->canonical)
+        item->canonical = json_dumps(item->ev.fields, JSON_COMPACT | JSON_SORT_KEYS);
+    return item->canonical;
+}
+
 static int sort_compare(const void *pa, const void *pb)
 {
-    const sort_item *a = pa, *b = pb;
+    sort_item *a = (sort_item *)pa, *b = (sort_item *)pb;
     if (a->ev.ts != b->ev.ts)
         return a->ev.ts < b->ev.ts ? -1 : 1;
     if (a->source->has_seq && b->source->has_seq && a->source->seq != b->source->seq)
         return a->source->seq < b->source->seq ? -1 : 1;
-    return strcmp(a->canonical, b->canonical);
+    return strcmp(canonical(a), canonical(b));
 }
 
 static void trace_sort(rp_trace *t, const rb_event **sources)
@@ -97,7 +105,6 @@ static void trace_sort(rp_trace *t, const rb_event **sources)
     for (size_t i = 0; i < t->n; i++) {
         items[i].ev = t->events[i];
         items[i].source = sources[i];
-        items[i].canonical = json_dumps(t->events[i].fields, JSON_COMPACT | JSON_SORT_KEYS);
     }
     if (t->n > 1)
         qsort(items, t->n, sizeof *items, sort_compare);
