@@ -181,14 +181,12 @@ static json_t *acl_describe(const void *inst, const json_t *key)
 }
 
 static const char *const acl_params[] = {"fields", "allow", NULL};
-static const char *const no_timers[] = {NULL};
 
 const rp_component_type rp_comp_acl = {
     .name = "acl",
     .params = acl_params,
     .ops = acl_ops,
     .n_ops = sizeof acl_ops / sizeof acl_ops[0],
-    .timers = no_timers,
     .create = acl_create,
     .call = acl_call,
     .describe = acl_describe,

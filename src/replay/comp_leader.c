@@ -103,14 +103,12 @@ static json_t *leader_describe(const void *inst, const json_t *key)
 }
 
 static const char *const leader_params[] = {"lease", NULL};
-static const char *const no_timers[] = {NULL};
 
 const rp_component_type rp_comp_leader = {
     .name = "leader",
     .params = leader_params,
     .ops = leader_ops,
     .n_ops = sizeof leader_ops / sizeof leader_ops[0],
-    .timers = no_timers,
     .create = leader_create,
     .call = leader_call,
     .describe = leader_describe,

@@ -163,14 +163,12 @@ static json_t *pool_describe(const void *inst, const json_t *key)
 }
 
 static const char *const pool_params[] = {"members", "online", "quorum", NULL};
-static const char *const no_timers[] = {NULL};
 
 const rp_component_type rp_comp_pool = {
     .name = "pool",
     .params = pool_params,
     .ops = pool_ops,
     .n_ops = sizeof pool_ops / sizeof pool_ops[0],
-    .timers = no_timers,
     .create = pool_create,
     .call = pool_call,
     .describe = pool_describe,

@@ -102,14 +102,12 @@ static json_t *rate_limit_describe(const void *inst, const json_t *key)
 }
 
 static const char *const rate_limit_params[] = {"rate", "per", "burst", NULL};
-static const char *const no_timers[] = {NULL};
 
 const rp_component_type rp_comp_rate_limit = {
     .name = "rate_limit",
     .params = rate_limit_params,
     .ops = rate_limit_ops,
     .n_ops = 1,
-    .timers = no_timers,
     .create = rate_limit_create,
     .call = rate_limit_call,
     .describe = rate_limit_describe,

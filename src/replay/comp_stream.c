@@ -143,14 +143,12 @@ static json_t *stream_describe(const void *inst, const json_t *key)
 }
 
 static const char *const stream_params[] = {"start", "fail_closed", NULL};
-static const char *const no_timers[] = {NULL};
 
 const rp_component_type rp_comp_stream = {
     .name = "stream",
     .params = stream_params,
     .ops = stream_ops,
     .n_ops = sizeof stream_ops / sizeof stream_ops[0],
-    .timers = no_timers,
     .create = stream_create,
     .call = stream_call,
     .describe = stream_describe,

@@ -124,7 +124,7 @@ static void on_output(void *ctx, rp_sim *sim, const rp_output *out)
 {
     rp_compare *c = ctx;
     key_track *k = track_of(c, out->key);
-    k->simulated = rp_model_output(c->model, out->type)->type;
+    k->simulated = out->type;  /* the model's own string: it outlives the comparison */
     if (k->divergence)
         return;
     const rp_trace_event *next = k->cursor < k->n_captured ? &c->trace->events[k->captured[k->cursor]] : NULL;
@@ -196,19 +196,11 @@ json_t *rp_compare_keys(const rp_compare *c)
     return kc.out;
 }
 
-static void terminal_entry(void *ctx, const json_t *key, void *value)
+const char *rp_compare_simulated(const rp_compare *c, const json_t *key, bool *known)
 {
-    const key_track *k = value;
-    char buf[128];
-    if (k->n_captured || k->simulated)
-        json_object_set_new(ctx, rp_key_text(key, buf, sizeof buf), k->simulated ? json_string(k->simulated) : json_null());
-}
-
-json_t *rp_compare_terminals(const rp_compare *c)
-{
-    json_t *out = json_object();
-    rb_keymap_each_sorted(c->keys, terminal_entry, out);
-    return out;
+    const key_track *k = rb_keymap_get(c->keys, key);
+    *known = k && (k->n_captured || k->simulated);
+    return k ? k->simulated : NULL;
 }
 
 /* "`type` {fields} at TIME" for messages. */

@@ -35,9 +35,9 @@ json_t *rp_compare_keys(const rp_compare *c);
 
 size_t rp_compare_diverging(const rp_compare *c);
 
-/* The simulated terminal (last output type) of every key: an object from
- * the key's text to the type (null when none).  A new reference. */
-json_t *rp_compare_terminals(const rp_compare *c);
+/* The simulated terminal (last output type) of a key, or NULL; *known
+ * tells whether the key is one rp_compare_keys lists. */
+const char *rp_compare_simulated(const rp_compare *c, const json_t *key, bool *known);
 
 /* One RBA-REPLAY-DIVERGE finding per diverging key. */
 void rp_compare_findings(const rp_compare *c, rb_findings *out);

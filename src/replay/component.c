@@ -164,15 +164,7 @@ const json_t *rp_args_get(const rp_args *a, const char *name)
 const char *rp_args_text(const rp_args *a, const char *name, char *buf, size_t size)
 {
     const json_t *v = rp_args_get(a, name);
-    if (!v || json_is_null(v))
-        return NULL;
-    if (json_is_string(v))
-        return json_string_value(v);
-    rb_buf b = {0};
-    rb_template_append_value(&b, v);
-    snprintf(buf, size, "%s", b.data ? b.data : "");
-    rb_buf_free(&b);
-    return buf;
+    return v && !json_is_null(v) ? rp_key_text(v, buf, size) : NULL;
 }
 
 const char *rp_key_text(const json_t *key, char *buf, size_t size)

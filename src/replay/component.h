@@ -94,7 +94,7 @@ typedef struct rp_component_type {
     const char *const *params;   /* configuration members besides `type` */
     const rp_op *ops;
     size_t n_ops;
-    const char *const *timers;   /* timers it may ask for (NULL-terminated) */
+    const char *const *timers;   /* timers it may ask for (NULL-terminated); NULL: none */
     /* Reads the configuration; errors name the file and line. */
     rb_code (*create)(const rp_config *cfg, void **inst, rb_error *err);
     /* Runs an operation; returns one of its outcomes (static). */

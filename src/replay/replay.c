@@ -60,42 +60,34 @@ static rb_code simulate(const replay_run *r, const rp_schedule *inputs, json_t *
     return rc;
 }
 
-/* The text a key has in rp_compare_terminals. */
-static char *key_text(const json_t *key)
-{
-    return json_is_string(key) ? rb_xstrdup(json_string_value(key)) : json_dumps(key, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-static json_t *or_null(json_t *v)
-{
-    return v ? v : json_null();
-}
-
 /* Per key: the captured terminal, the simulated one and the what-if one;
  * keys that only the patch's events bring come last. */
 static json_t *what_if_keys(const rp_compare *baseline, const rp_compare *what_if, size_t *changed)
 {
-    json_t *base = rp_compare_keys(baseline), *after = rp_compare_terminals(what_if), *out = json_array();
+    json_t *out = json_array();
+    *changed = 0;
+    json_t *base = rp_compare_keys(baseline), *after = rp_compare_keys(what_if);
     size_t i;
     json_t *k;
-    *changed = 0;
+    bool known;
     json_array_foreach(base, i, k) {
-        char *text = key_text(json_object_get(k, "key"));
-        json_t *sim = or_null(json_object_get(k, "simulated")), *now = or_null(json_object_get(after, text));
-        bool differs = !json_equal(sim, now);
+        const char *now = rp_compare_simulated(what_if, json_object_get(k, "key"), &known);
+        json_t *sim = json_object_get(k, "simulated");
+        const char *was = json_string_value(sim);
+        bool differs = was && now ? strcmp(was, now) != 0 : was != now;
         *changed += differs;
-        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:b}", "key", json_object_get(k, "key"), "captured",
-                                             or_null(json_object_get(k, "captured")), "simulated", sim, "what_if",
-                                             now, "changed", differs));
-        json_object_del(after, text);
-        free(text);
+        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:s?, s:b}", "key", json_object_get(k, "key"),
+                                             "captured", json_object_get(k, "captured") ? json_object_get(k, "captured")
+                                                                                       : json_null(),
+                                             "simulated", sim ? sim : json_null(), "what_if", now, "changed", differs));
     }
-    const char *text;
-    json_t *now;
-    json_object_foreach(after, text, now) {
+    json_array_foreach(after, i, k) {
+        rp_compare_simulated(baseline, json_object_get(k, "key"), &known);
+        if (known)
+            continue;
         *changed += 1;
-        json_array_append_new(out, json_pack("{s:s, s:n, s:n, s:O, s:b}", "key", text, "captured", "simulated",
-                                             "what_if", now, "changed", true));
+        json_array_append_new(out, json_pack("{s:O, s:n, s:n, s:O, s:b}", "key", json_object_get(k, "key"), "captured",
+                                             "simulated", "what_if", json_object_get(k, "simulated"), "changed", true));
     }
     json_decref(base);
     json_decref(after);

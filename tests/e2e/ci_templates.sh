@@ -14,12 +14,6 @@ sh corpora/beampipe/change-control/make-repo.sh "$tmp/origin"
 git -C "$tmp/origin" branch -q target base
 git clone -q "$tmp/origin" "$tmp/mr"
 
-validate() {
-    checks=$((checks + 1))
-    [ -n "${REPORT_SCHEMAS:-}" ] || return 0
-    "$REPORT_SCHEMAS/validate-$1" "$2" >"$tmp/verdict" 2>&1 || { cat "$tmp/verdict" >&2; fail "validate-$1 rejects $2"; }
-}
-
 # --- GitHub: the "Gate the pull request" step's script ---------------------
 awk '/^    - name: Gate the pull request/ { in_step = 1 }
      in_step && /^      run: \|/ { in_run = 1; next }
@@ -36,7 +30,7 @@ expect_stdout "14 findings: 8 errors, 0 warnings, 6 notes"
 checks=$((checks + 1))
 grep -qx 'status=1' "$tmp/gh-output" || fail "the action's status output is not 1"
 grep -q '^| error | `BP-CC-001` Field maps changed |' "$tmp/summary.md" || fail "no step summary table"
-validate sarif "$tmp/gh.sarif"
+expect_valid sarif "$tmp/gh.sarif"
 
 # --- GitLab: the job's script lines ---------------------------------------
 awk '/^  script:/ { in_script = 1; next }
@@ -50,7 +44,7 @@ status=$?
 last="ci/gitlab/rbaudit.gitlab-ci.yml script"
 expect_status 1
 expect_stdout "error BP-CC-006 DALiuGE graphs changed"
-validate junit "$tmp/mr/rbaudit-junit.xml"
+expect_valid junit "$tmp/mr/rbaudit-junit.xml"
 cp "$tmp/mr/gl-code-quality-report.json" "$tmp/out"
 expect_json '[length, ([.[].check_name] | unique | length)]' '[14,8]'
 

@@ -56,6 +56,15 @@ expect_no_crash() {
     ! grep -q 'Sanitizer' "$tmp/err" || fail "sanitizer report"
 }
 
+# expect_valid FMT FILE: the independent validator of FMT (sarif, junit)
+# accepts FILE; skipped when configure found no validators.
+expect_valid() {
+    checks=$((checks + 1))
+    [ -n "${REPORT_SCHEMAS:-}" ] || { echo "skip: no report validators for $2"; return 0; }
+    "$REPORT_SCHEMAS/validate-$1" "$2" >"$tmp/verdict" 2>"$tmp/why" ||
+        { cat "$tmp/verdict" "$tmp/why" >&2; fail "validate-$1 rejects $2"; }
+}
+
 done_testing() {
     echo "ok: $checks checks"
     exit 0

@@ -6,13 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 S=replay/scenarios
 
-validate() {
-    [ -n "${REPORT_SCHEMAS:-}" ] || { echo "skip: no report validators for $2"; return 0; }
-    checks=$((checks + 1))
-    "$REPORT_SCHEMAS/validate-$1" "$2" >"$tmp/verdict" 2>"$tmp/why" ||
-        { cat "$tmp/verdict" "$tmp/why" >&2; fail "validate-$1 rejects $2"; }
-}
-
 # --- determinism -----------------------------------------------------------
 run replay $S/beam-bus/divergent.jsonl --model beam-bus --format json
 expect_status 1
@@ -72,10 +65,12 @@ run replay "$tmp/bundle" --model byteor-ring --format json
 expect_status 1
 expect_json '[.findings[] | [.rule, .key, .origins[0].line]]' '[["RBA-REPLAY-DIVERGE","replay-inc-0711",3]]'
 expect_json '.replay.trace | endswith("bundle!trace.jsonl")' true
+bundle_hash=$("$JQ" .replay.replay_hash "$tmp/out")
 tar -C "$tmp/bundle" -czf "$tmp/bundle.tar.gz" manifest.json trace.jsonl
 run replay "$tmp/bundle.tar.gz" --model byteor-ring --format json
 expect_status 1
-expect_json .replay.replay_hash "$("$JQ" .replay.replay_hash "$tmp/out")"
+expect_json .replay.replay_hash "$bundle_hash"
+expect_json '.replay.trace | endswith("bundle.tar.gz!trace.jsonl")' true
 # An altered member is reported too, and the replay still runs.
 echo '{"ts":"2026-07-11T13:04:00Z","type":"spec_validated","key":"spec-2"}' >>"$tmp/bundle/trace.jsonl"
 run replay "$tmp/bundle" --model byteor-ring --format json
@@ -91,15 +86,15 @@ expect_stderr "the bundle has no trace.jsonl member"
 run replay $S/platform-edge/routes-clean.jsonl --model platform-edge --what-if $S/platform-edge/unsafe-edge.patch.yaml \
     --explore 5 --output sarif:"$tmp/inv.sarif" --output junit:"$tmp/inv.xml"
 expect_status 1
-validate sarif "$tmp/inv.sarif"
-validate junit "$tmp/inv.xml"
+expect_valid sarif "$tmp/inv.sarif"
+expect_valid junit "$tmp/inv.xml"
 run replay $S/beam-bus/divergent.jsonl --model beam-bus --output sarif:"$tmp/div.sarif" \
     --output junit:"$tmp/div.xml" --output markdown:"$tmp/div.md" --output text:-
 expect_status 1
 expect_stdout "RBA-REPLAY-DIVERGE"
 expect_stdout "replay of replay/scenarios/beam-bus/divergent.jsonl with model beam-bus (seed 1)"
-validate sarif "$tmp/div.sarif"
-validate junit "$tmp/div.xml"
+expect_valid sarif "$tmp/div.sarif"
+expect_valid junit "$tmp/div.xml"
 checks=$((checks + 1))
 "$JQ" -e '.runs[0].results[0] | .ruleId == "RBA-REPLAY-DIVERGE" and .locations[0].physicalLocation.region.startLine == 10' \
     "$tmp/div.sarif" >/dev/null || fail "SARIF result does not point at the diverging line"

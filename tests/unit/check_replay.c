@@ -56,7 +56,7 @@ static rp_model *component_model(const char *type_name, const char *config)
             free(name);
         }
     }
-    if (t->timers[0]) {
+    if (t->timers) {
         rb_buf_puts(&y, "timers:\n");
         for (size_t i = 0; t->timers[i]; i++) {
             const char *then = strcmp(t->timers[i], "retry") == 0 ? "fail" : "expire";
