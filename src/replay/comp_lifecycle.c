@@ -84,14 +84,13 @@ static void lifecycle_free(void *inst)
 }
 
 /* A state member (name) as its index. */
-static rb_code state_member(const rp_config *c, const lifecycle *lc, const char *member, const json_t *v,
-                            size_t *out, rb_error *err)
+/* The index of the state named by v, or -1 with err set naming the member. */
+static long state_member(const rp_config *c, const lifecycle *lc, const char *member, const json_t *v, rb_error *err)
 {
     long i = json_is_string(v) ? state_index(lc, json_string_value(v)) : -1;
     if (i < 0)
-        return rp_config_error(c, member, err, "%s names no declared state (expected one of states:)", member);
-    *out = (size_t)i;
-    return RB_OK;
+        rp_config_error(c, member, err, "%s names no declared state (expected one of states:)", member);
+    return i;
 }
 
 static rb_code read_terminal(const rp_config *c, lifecycle *lc, rb_error *err)
@@ -120,11 +119,10 @@ static rb_code read_from(const rp_config *c, lifecycle *lc, const json_t *from, 
     }
     size_t n = json_is_array(from) ? json_array_size(from) : 1;
     for (size_t i = 0; i < n; i++) {
-        size_t s;
-        rb_code rc = state_member(c, lc, "transitions", json_is_array(from) ? json_array_get(from, i) : from, &s, err);
-        if (rc)
-            return rc;
-        lc->allowed[s * lc->n_states + to] = true;
+        long s = state_member(c, lc, "transitions", json_is_array(from) ? json_array_get(from, i) : from, err);
+        if (s < 0)
+            return RB_ERULE;
+        lc->allowed[(size_t)s * lc->n_states + to] = true;
     }
     return RB_OK;
 }
@@ -137,12 +135,13 @@ static rb_code read_transitions(const rp_config *c, lifecycle *lc, rb_error *err
     size_t i;
     const json_t *t;
     json_array_foreach(list, i, t) {
-        size_t to;
-        rb_code rc;
         if (!json_is_object(t) || !json_object_get(t, "from") || json_object_size(t) != 2)
             return rp_config_error(c, "transitions", err, "transition %zu must be {from: STATE|[STATE...]|\"*\", to: STATE}", i);
-        if ((rc = state_member(c, lc, "transitions", json_object_get(t, "to"), &to, err)) ||
-            (rc = read_from(c, lc, json_object_get(t, "from"), to, err)))
+        long to = state_member(c, lc, "transitions", json_object_get(t, "to"), err);
+        if (to < 0)
+            return RB_ERULE;
+        rb_code rc = read_from(c, lc, json_object_get(t, "from"), (size_t)to, err);
+        if (rc)
             return rc;
     }
     return RB_OK;
@@ -207,10 +206,13 @@ static rb_code lifecycle_create(const rp_config *c, void **inst, rb_error *err)
     lc->terminal = rb_xcalloc(lc->n_states, sizeof *lc->terminal);
     lc->allowed = rb_xcalloc(lc->n_states * lc->n_states, sizeof *lc->allowed);
     const json_t *initial = json_object_get(c->value, "initial");
-    if (initial)
-        rc = state_member(c, lc, "initial", initial, &lc->initial, err);
-    if (!rc)
-        rc = read_terminal(c, lc, err);
+    if (initial) {
+        long i = state_member(c, lc, "initial", initial, err);
+        if (i < 0)
+            return RB_ERULE;
+        lc->initial = (size_t)i;
+    }
+    rc = read_terminal(c, lc, err);
     if (!rc)
         rc = read_transitions(c, lc, err);
     if (!rc)
