@@ -62,6 +62,9 @@ const char *rb_check_kind_names(void)
 
 void rb_run_emit(rb_run *run, rb_finding *f)
 {
+    /* a severity the check chose itself (a satisfied change) stands */
+    if (f->rule && f->rule->n_severity_cases && f->severity == f->rule->severity)
+        f->severity = rb_rule_severity_for(f->rule, json_array_get(f->evidence, 0));
     rb_finding_seal(f);
     rb_findings_add(run->findings, f);
 }

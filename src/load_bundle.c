@@ -4,7 +4,11 @@
  * BUNDLE!MEMBER, its documents carry the manifest's role (manifest.json
  * itself has the role "manifest"), and every unsafe, missing, altered or
  * unlisted member is an RBA-INTEGRITY finding keyed by the member's name.
- * The bundle's triage verdict goes into the JSON report.
+ * The bundle's triage verdict goes into the JSON report, and the bundle
+ * itself is one more document (kind "bundle") that rules assert on:
+ *   {bundle, product, integrity: {ok, problems: [{member, kind, message}]},
+ *    layers: {spec|policy|environment|snapshot|product: {status, artifacts,
+ *    reasons}}, verdict: {layer, reasons, interpretation, ...} or null}
  * Members of no known kind (notes, logs) are passed over; a bundle inside a
  * bundle is not opened.
  */
@@ -48,6 +52,29 @@ static rb_code load_member(rb_evidence *ev, const rb_bundle *b, const rb_bundle_
     return rc;
 }
 
+/* The bundle as a document: what its verification and triage found. */
+static json_t *bundle_document(const rb_bundle *b, const json_t *triage)
+{
+    json_t *problems = json_array();
+    for (size_t i = 0; i < b->n_problems; i++)
+        json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "member", b->problems[i].member, "kind",
+                                                  b->problems[i].kind, "message", b->problems[i].message));
+    json_t *layers = json_object();
+    size_t i;
+    json_t *layer;
+    json_array_foreach(json_object_get(triage, "layers"), i, layer) {
+        json_t *entry = json_deep_copy(layer);
+        json_object_del(entry, "layer");
+        json_object_set_new(layers, json_string_value(json_object_get(layer, "layer")), entry);
+    }
+    json_t *manifest = b->manifest;
+    return json_pack("{s:O, s:O, s:{s:b, s:o}, s:o, s:O}",
+                     "bundle", json_object_get(manifest, "bundle") ? json_object_get(manifest, "bundle") : json_null(),
+                     "product", json_object_get(manifest, "product") ? json_object_get(manifest, "product") : json_null(),
+                     "integrity", "ok", b->n_problems == 0, "problems", problems, "layers", layers,
+                     "verdict", json_object_get(triage, "verdict"));
+}
+
 static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_opts *opts, rb_error *err)
 {
     rb_bundle *b;
@@ -60,6 +87,7 @@ static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_op
     for (size_t i = 0; i < b->n_problems; i++)
         rb_evidence_add_integrity(ev, (rb_origin){.input = in}, b->problems[i].member, b->problems[i].message);
     json_t *triage = rb_triage(b);
+    rb_evidence_add_document(ev, (rb_origin){.input = in}, bundle_document(b, triage), NULL, NULL);
     json_object_set_new(triage, "bundle", json_string(in->path));
     json_array_append_new(ev->triage, triage);
     for (size_t i = 0; !rc && i < b->n_members; i++)

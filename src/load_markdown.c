@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonpath.h"
 #include "loader.h"
 #include "util.h"
 
@@ -160,6 +161,38 @@ static void walk_blocks(md_doc *d, cmark_node *root)
     }
 }
 
+/* Lines for findings: each listed node at its line, a table's rows on the
+ * lines after its header and delimiter, and a section at its heading. */
+static rb_linemap *line_map(const json_t *doc)
+{
+    static const char *const lists[] = {"headings", "tables", "links", "code", NULL};
+    rb_linemap *m = rb_linemap_new();
+    for (const char *const *list = lists; *list; list++) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(doc, *list), i, item) {
+            long line = (long)json_integer_value(json_object_get(item, "line"));
+            char *path = rb_xasprintf("%s.%zu", *list, i);
+            rb_linemap_set(m, path, line);
+            size_t j;
+            json_t *row;
+            json_array_foreach(json_object_get(item, "rows"), j, row) {
+                char *row_path = rb_xasprintf("%s.rows.%zu", path, j);
+                rb_linemap_set(m, row_path, line + 2 + (long)j);
+                free(row_path);
+            }
+            free(path);
+            if (strcmp(*list, "headings") == 0) {
+                char *section = rb_jsonpath_child_key("sections", json_string_value(json_object_get(item, "text")));
+                if (!rb_linemap_get(m, section))
+                    rb_linemap_set(m, section, line);
+                free(section);
+            }
+        }
+    }
+    return m;
+}
+
 /* Reports larger than this are refused: parsing time grows faster than
  * their size on hostile input. */
 #define MAX_MARKDOWN_BYTES ((size_t)1 << 20)
@@ -188,7 +221,7 @@ static rb_code load_markdown(rb_evidence *ev, rb_input *in, const unsigned char 
                             "tables", d.tables, "links", d.links, "code", d.code, "text", text_of(root));
     cmark_node_free(root);
     cmark_parser_free(parser);
-    rb_evidence_add_document(ev, (rb_origin){.input = in, .line = 1}, doc, NULL, NULL);
+    rb_evidence_add_document(ev, (rb_origin){.input = in, .line = 1}, doc, line_map(doc), NULL);
     return RB_OK;
 }
 

@@ -5,6 +5,7 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,15 +152,76 @@ static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loa
     return rc;
 }
 
+/* The patterns of one directory's .rbauditignore: paths below that
+ * directory (relative to it) that a walk passes over, such as a corpus's
+ * expected.json.  A walk keeps those of every directory it is in. */
+typedef struct ignore_file {
+    const char *dir;
+    char **patterns;
+    size_t n;
+    const struct ignore_file *parent;
+} ignore_file;
+
+/* Reads DIR/.rbauditignore: one glob per line, blank lines and # comments
+ * skipped.  No file is no pattern. */
+static rb_code ignore_read(ignore_file *ig, const char *dir, rb_error *err)
+{
+    char *path = rb_xasprintf("%s/.rbauditignore", dir);
+    struct stat st;
+    rb_code rc = RB_OK;
+    if (stat(path, &st) == 0) {
+        unsigned char *data;
+        size_t len;
+        rc = rb_read_file(path, 1 << 20, &data, &len, err);
+        char *save = NULL;
+        size_t cap = 0;
+        for (char *line = rc ? NULL : strtok_r((char *)data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            line[strcspn(line, "#\r")] = '\0';
+            char *end = line + strlen(line);
+            while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+                *--end = '\0';
+            line += strspn(line, " \t");
+            if (!*line)
+                continue;
+            rb_grow((void **)&ig->patterns, &cap, ig->n + 1, sizeof *ig->patterns);
+            ig->patterns[ig->n++] = rb_xstrdup(line);
+        }
+        if (!rc)
+            free(data);
+    }
+    free(path);
+    return rc;
+}
+
+static void ignore_clear(ignore_file *ig)
+{
+    for (size_t i = 0; i < ig->n; i++)
+        free(ig->patterns[i]);
+    free(ig->patterns);
+}
+
+static bool ignored(const ignore_file *ig, const char *path)
+{
+    for (; ig; ig = ig->parent) {
+        const char *rel = path + strlen(ig->dir);
+        rel += strspn(rel, "/");
+        for (size_t i = 0; i < ig->n; i++)
+            if (fnmatch(ig->patterns[i], rel, 0) == 0)
+                return true;
+    }
+    return false;
+}
+
 /* A directory walk in progress. */
 typedef struct walk {
     rb_evidence *ev;
     const rb_load_opts *opts;
     int depth;
+    const ignore_file *ignores;
 } walk;
 
 static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
-                              int depth, rb_error *err);
+                              int depth, const ignore_file *parent, rb_error *err);
 
 /* In a walk only names that say their kind are read: a directory holds
  * notes and scripts too. */
@@ -168,10 +230,12 @@ static rb_code visit_entry(void *ctx, const char *path, const char *name, const 
 {
     (void)name;
     walk *w = ctx;
+    if (ignored(w->ignores, path))
+        return RB_OK;
     if (S_ISDIR(st->st_mode) && rb_bundle_is_bundle_path(path))
         return load_file(w->ev, path, &rb_loader_bundle, w->opts, err);
     if (S_ISDIR(st->st_mode))
-        return walk_directory(w->ev, path, w->opts, w->depth + 1, err);
+        return walk_directory(w->ev, path, w->opts, w->depth + 1, w->ignores, err);
     const rb_loader *loader = rb_loader_for_name(path);
     if (S_ISREG(st->st_mode) && loader)
         return load_file(w->ev, path, loader, w->opts, err);
@@ -179,13 +243,18 @@ static rb_code visit_entry(void *ctx, const char *path, const char *name, const 
 }
 
 static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
-                              int depth, rb_error *err)
+                              int depth, const ignore_file *parent, rb_error *err)
 {
     if (depth > MAX_WALK_DEPTH)
         return rb_error_set(err, RB_EINPUT, "%s: directories nested more than %d deep (a link loop?)",
                             dir, MAX_WALK_DEPTH);
-    walk w = {ev, opts, depth};
-    return rb_dir_each(dir, RB_EINPUT, visit_entry, &w, err);
+    ignore_file ig = {dir, NULL, 0, parent};
+    rb_code rc = ignore_read(&ig, dir, err);
+    walk w = {ev, opts, depth, ig.n ? &ig : parent};
+    if (!rc)
+        rc = rb_dir_each(dir, RB_EINPUT, visit_entry, &w, err);
+    ignore_clear(&ig);
+    return rc;
 }
 
 rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind,
@@ -206,6 +275,6 @@ rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind
     if (S_ISDIR(st.st_mode) && !loader && opts->range && rb_git_is_repository(path))
         loader = &rb_loader_git;
     if (S_ISDIR(st.st_mode) && !loader)
-        return walk_directory(ev, path, opts, 0, err);
+        return walk_directory(ev, path, opts, 0, NULL, err);
     return load_file(ev, path, loader ? loader : rb_loader_for_name(path), opts, err);
 }

@@ -15,7 +15,7 @@
 
 static const char *const common_keys[] = {
     "id", "title", "severity", "runbook", "message", "remediation",
-    "tags", "params", "events", "documents", "key", NULL,
+    "tags", "params", "events", "documents", "key", "severity_when", NULL,
 };
 
 const char *rb_severity_name(rb_severity sev)
@@ -67,7 +67,7 @@ static rb_code check_keys(const json_t *spec, const rb_rule_src *src, const rb_c
                               kind->name, name);
         return rb_rule_error(src, name, err,
                           "unknown key '%s' in a rule (expected one of: id, title, severity, runbook, "
-                          "message, remediation, tags, params, events, documents, key, or a check: %s)",
+                          "message, remediation, tags, params, events, documents, key, severity_when, or a check: %s)",
                           name, rb_check_kind_names());
     }
     return RB_OK;
@@ -182,6 +182,52 @@ static rb_code read_selection(rb_rule *rule, const json_t *spec, const rb_rule_s
     return RB_OK;
 }
 
+/* `severity_when: [{when: SELECTOR, severity: LEVEL}...]`: per-finding
+ * severities, tried in order on the finding's first evidence. */
+static rb_code read_severity_cases(rb_rule *rule, const json_t *spec, const rb_rule_src *src, rb_error *err)
+{
+    const json_t *list = json_object_get(spec, "severity_when");
+    if (!list)
+        return RB_OK;
+    if (!json_is_array(list) || json_array_size(list) == 0)
+        return rb_rule_error(src, "severity_when", err, "'severity_when' must be a non-empty list of "
+                             "{when: SELECTOR, severity: error|warning|note}");
+    rule->severity_cases = rb_xcalloc(json_array_size(list), sizeof *rule->severity_cases);
+    char *list_path = rb_jsonpath_child_key(src->path, "severity_when");
+    rb_code rc = RB_OK;
+    for (size_t i = 0; !rc && i < json_array_size(list); i++) {
+        const json_t *entry = json_array_get(list, i);
+        char *entry_path = rb_jsonpath_child_index(list_path, i);
+        rb_rule_src at = {src->file, src->lines, entry_path};
+        rb_severity_case *c = &rule->severity_cases[rule->n_severity_cases];
+        const json_t *when = json_object_get(entry, "when");
+        const char *level = json_string_value(json_object_get(entry, "severity"));
+        if (!json_is_object(entry) || json_object_size(entry) != 2 || !when || !level) {
+            rc = rb_rule_error(&at, NULL, err, "a severity_when entry is {when: SELECTOR, severity: LEVEL}");
+        } else if (!rb_severity_parse(level, &c->severity)) {
+            rc = rb_rule_error(&at, "severity", err, "unknown severity (expected error, warning or note)");
+        } else {
+            char *when_path = rb_jsonpath_child_key(entry_path, "when");
+            rb_sel_env env = rb_rule_sel_env(rule, src->lines, NULL);
+            rc = rb_selector_compile(when, when_path, &env, &c->when, err);
+            free(when_path);
+            if (!rc)
+                rule->n_severity_cases++;
+        }
+        free(entry_path);
+    }
+    free(list_path);
+    return rc;
+}
+
+rb_severity rb_rule_severity_for(const rb_rule *rule, const json_t *evidence)
+{
+    for (size_t i = 0; evidence && i < rule->n_severity_cases; i++)
+        if (rb_selector_match(rule->severity_cases[i].when, evidence))
+            return rule->severity_cases[i].severity;
+    return rule->severity;
+}
+
 rb_code rb_rule_compile(const json_t *spec, const char *file, const rb_linemap *lines,
                         const char *path, const char *pack, rb_overrides *ov, rb_rule **out,
                         rb_error *err)
@@ -209,6 +255,8 @@ rb_code rb_rule_compile(const json_t *spec, const char *file, const rb_linemap *
         rc = read_params(rule, spec, &src, ov, err);
     if (!rc)
         rc = read_selection(rule, spec, &src, err);
+    if (!rc)
+        rc = read_severity_cases(rule, spec, &src, err);
     if (!rc) {
         rule->check = kind;
         char *check_path = rb_jsonpath_child_key(path, kind->name);
@@ -243,6 +291,9 @@ void rb_rule_free(rb_rule *rule)
     free(rule->file);
     rb_selector_free(rule->select);
     rb_jsonpath_free(rule->key);
+    for (size_t i = 0; i < rule->n_severity_cases; i++)
+        rb_selector_free(rule->severity_cases[i].when);
+    free(rule->severity_cases);
     free(rule);
 }
 

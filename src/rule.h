@@ -28,6 +28,12 @@ bool rb_severity_parse(const char *name, rb_severity *sev);
 
 typedef struct rb_check_kind rb_check_kind;
 
+/* One `severity_when` entry. */
+typedef struct rb_severity_case {
+    rb_selector *when;
+    rb_severity severity;
+} rb_severity_case;
+
 typedef struct rb_rule {
     char *id;
     char *title;
@@ -43,6 +49,8 @@ typedef struct rb_rule {
     bool reads_documents;    /* `documents:` given: the check sees documents */
     rb_selector *select;     /* `events:` or `documents:`; NULL selects all */
     rb_jsonpath *key;        /* grouping field; "key" unless `key:` says */
+    rb_severity_case *severity_cases; /* `severity_when`, in order (may be none) */
+    size_t n_severity_cases;
     const rb_check_kind *check;
     void *check_data;        /* compiled check, freed by check->free_data */
     json_t *config_files;    /* array of path globs of config files whose
@@ -99,6 +107,10 @@ void rb_rule_free(rb_rule *rule);
 
 /* The rule's key value in an event or document (borrowed), or NULL. */
 json_t *rb_rule_key_of(const rb_rule *rule, const json_t *value);
+
+/* The severity of a finding whose first evidence is `evidence` (may be
+ * NULL): the first `severity_when` entry that matches it, else the rule's. */
+rb_severity rb_rule_severity_for(const rb_rule *rule, const json_t *evidence);
 
 /* The selector environment for compiling a rule's selectors: its file,
  * lines and parameters; refs is the NULL-terminated list of correlation

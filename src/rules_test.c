@@ -232,11 +232,30 @@ static char *rule_file_of(const char *dir, const char *fixture_name)
     return NULL;
 }
 
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_bundle_dir(const char *path)
+{
+    char *manifest = rb_xasprintf("%s/manifest.json", path);
+    struct stat st;
+    bool found = stat(manifest, &st) == 0 && S_ISREG(st.st_mode);
+    free(manifest);
+    return found;
+}
+
 static rb_code visit_fixture(void *ctx, const char *path, const char *name, const struct stat *st, rb_error *err)
 {
     pack_run *run = ctx;
-    if (!S_ISREG(st->st_mode) || rb_has_suffix(name, ".expect") ||
-        !(rb_loader_for_name(path) || rb_has_suffix(name, ".sql")))
+    /* subdirectories group fixtures (tests/clean/) and let two ledger
+     * fixtures have the same name; one with a manifest is a bundle fixture */
+    if (S_ISDIR(st->st_mode) && !is_bundle_dir(path))
+        return rb_dir_each(path, RB_EINPUT, visit_fixture, run, err);
+    if (!S_ISDIR(st->st_mode) && (!S_ISREG(st->st_mode) || rb_has_suffix(name, ".expect") ||
+                                  !(rb_loader_for_name(path) || rb_has_suffix(name, ".sql"))))
         return RB_OK;
     bool passed = true;
     char *rule_file = rule_file_of(run->dir, name);
@@ -247,11 +266,6 @@ static rb_code visit_fixture(void *ctx, const char *path, const char *name, cons
     return rc;
 }
 
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 static rb_code test_pack(const char *dir, FILE *out, size_t *failed, rb_error *err)
 {

@@ -12,6 +12,8 @@
  */
 #include "selector.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -53,6 +55,7 @@ typedef struct operand {
     regex_t re;
     int ref;                /* whole-string correlation: index in sel->refnames, or -1 */
     rb_jsonpath *ref_path;  /* ... and the path inside the bound value */
+    json_int_t offset;      /* added to that value ("{first.seq + 1}"); 0 when none */
     char *tpl;              /* embedded correlation references, rendered at eval */
     unsigned refmask;       /* correlation names this operand needs bound */
 } operand;
@@ -334,11 +337,45 @@ static rb_code add_template(compiler *c, const char *key, const char *path, cons
 /* Adds the operand(s) for one value; a parameter holding a list adds its
  * items, so that "{envs}" works wherever a list of values does.  *list is
  * set when the value may be a list: such a parameter or a bound value. */
+/* "{NAME + N}" or "{NAME - N}": the reference NAME (returned, owned by the
+ * caller) with an integer offset, or NULL when s is not of that form. */
+static char *offset_ref(const char *s, json_int_t *offset)
+{
+    size_t len = strlen(s);
+    const char *op = strpbrk(s, "+-");
+    if (len < 5 || s[0] != '{' || s[len - 1] != '}' || !op)
+        return NULL;
+    char *end;
+    errno = 0;
+    long long n = strtoll(op + 1, &end, 10);
+    while (*end == ' ')
+        end++;
+    if (errno || end != s + len - 1 || end == op + 1 || !isdigit((unsigned char)op[1 + strspn(op + 1, " ")]))
+        return NULL;
+    const char *name_end = op;
+    while (name_end > s + 1 && name_end[-1] == ' ')
+        name_end--;
+    char *ref = rb_xasprintf("{%.*s}", (int)(name_end - s - 1), s + 1);
+    char *name = rb_template_single_ref(ref);
+    free(ref);
+    *offset = *op == '-' ? -n : n;
+    return name;
+}
+
 static rb_code add_value(compiler *c, const char *key, const char *path, const json_t *v,
                          leaf *l, size_t *cap, bool *list)
 {
     const char *s = json_string_value(v);
-    char *name = s ? rb_template_single_ref(s) : NULL;
+    json_int_t offset = 0;
+    char *name = s ? offset_ref(s, &offset) : NULL;
+    if (name && correlation_index(c, name) < 0) {
+        rb_code rc = fail(c, path, "'%s' in '%s': an offset applies to a correlation reference such as "
+                          "{first.seq + 1}", s, key);
+        free(name);
+        return rc;
+    }
+    if (!name && s)
+        name = rb_template_single_ref(s);
     if (name) {
         const json_t *p = param(c, name);
         int i = p ? -1 : correlation_index(c, name);
@@ -357,6 +394,7 @@ static rb_code add_value(compiler *c, const char *key, const char *path, const j
             o->ref = i;
             o->refmask = 1u << i;
             o->ref_path = rb_jsonpath_compile(*rest ? rest + 1 : "");
+            o->offset = offset;
         } else {
             rc = unknown_ref(c, path, key, name);
         }
@@ -671,9 +709,24 @@ static bool length_of(const json_t *f, json_int_t *len)
     return true;
 }
 
+/* A pattern modifier on a list field matches when any item matches (a
+ * commit's `paths|glob`); equality and contains already know lists. */
+static bool is_pattern_op(op_kind op)
+{
+    return op == OP_STARTSWITH || op == OP_ENDSWITH || op == OP_GLOB || op == OP_RE;
+}
+
 static bool matches_operand(const leaf *l, const json_t *f, const operand *o)
 {
     json_int_t len;
+    if (!l->len && json_is_array(f) && is_pattern_op(l->op)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(f, i, item)
+            if (matches(l, item, o))
+                return true;
+        return false;
+    }
     if (!l->len)
         return matches(l, f, o);
     return length_of(f, &len) && json_is_integer(o->value) &&
@@ -718,7 +771,16 @@ static bool matches_dynamic(const leaf *l, const json_t *f, const operand *o, co
 {
     if (o->ref >= 0) {
         const json_t *v = rb_jsonpath_lookup(o->ref_path, e->bound[o->ref]);
-        return v && matches_resolved(l, f, v);
+        if (!o->offset || !v)
+            return v && matches_resolved(l, f, v);
+        json_int_t base = json_is_integer(v) ? json_integer_value(v) : 0;
+        if (!json_is_integer(v) || (o->offset > 0 && base > INT64_MAX - o->offset) ||
+            (o->offset < 0 && base < INT64_MIN - o->offset))
+            return false;
+        json_t *shifted = json_integer(base + o->offset);
+        bool ok = matches_resolved(l, f, shifted);
+        json_decref(shifted);
+        return ok;
     }
     char *text = rb_template_render(o->tpl, render_lookup, (void *)e);
     json_t *v = json_string(text);

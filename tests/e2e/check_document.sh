@@ -86,4 +86,79 @@ run check "$tmp/good.yaml" --rules "$tmp/e.yaml"
 expect_status 2
 expect_stderr "e.yaml:6: an assertion needs 'path'"
 
+# `each` asserts on the items of a list: `where` picks them, `key` names
+# them in the finding's key, `required` lists names that must be there, and
+# {document.PATH} reads the whole document.
+cat >"$tmp/items.yaml" <<'YAML'
+- id: DOC-EACH-001
+  title: adapters in bounds
+  severity: error
+  message: "{item} ({transport}): {path} is {actual}, expected {expected}"
+  params: {max_lag: 10}
+  documents: {path|glob: "*snap.json"}
+  document:
+    each: adapters
+    key: name
+    where: {transport|exists: true}
+    required: [a, z]
+    assert:
+      - {path: lag, lte: "{max_lag}"}
+      - {path: failures, lte: "{document.limits.failures}"}
+YAML
+cat >"$tmp/snap.json" <<'JSON'
+{"limits": {"failures": 2},
+ "adapters": [
+  {"name": "a", "transport": "tcp", "lag": 3, "failures": 0},
+  {"name": "b", "transport": "udp", "lag": 30, "failures": 5},
+  {"name": "c", "lag": 99}
+ ]}
+JSON
+run check "$tmp/snap.json" --rules "$tmp/items.yaml" --format json
+expect_status 1
+expect_json '[.findings[] | [(.key | sub(".*/"; "")), .origins[0].line, .message]] | sort' \
+'[["snap.json[b]",4,"b (udp): adapters.1.failures is 5, expected {\"lte\":\"{document.limits.failures}\"}"],["snap.json[b]",4,"b (udp): adapters.1.lag is 30, expected {\"lte\":10}"],["snap.json[z]",2,"z (): adapters is , expected {\"name\":\"z\"}"]]'
+printf -- '- id: DOC-X-001\n  title: t\n  severity: error\n  document:\n    key: name\n    assert:\n      - {path: a, eq: 1}\n' >"$tmp/e.yaml"
+run check "$tmp/good.yaml" --rules "$tmp/e.yaml"
+expect_status 2
+expect_stderr "e.yaml:5: 'key' applies to the items of 'each'"
+printf -- '- id: DOC-X-001\n  title: t\n  severity: error\n  document:\n    each: xs\n    required: [a]\n    assert:\n      - {path: a, eq: 1}\n' >"$tmp/e.yaml"
+run check "$tmp/good.yaml" --rules "$tmp/e.yaml"
+expect_status 2
+expect_stderr "e.yaml:6: 'required' must be a list of item names, with 'key'"
+
+# Markdown reports place a finding at its section's heading or table row.
+printf '# Drill\n\n## Backups\n\nnone\n\n| step | at |\n|---|---|\n| stop | |\n' >"$tmp/drill.md"
+cat >"$tmp/md.yaml" <<'YAML'
+- id: DOC-MD-001
+  title: backups named
+  severity: error
+  documents: {kind: markdown}
+  document:
+    assert:
+      - {path: sections.Backups, contains: ".db"}
+      - {path: tables.0.rows.0.at, len|gt: 0}
+YAML
+run check "$tmp/drill.md" --rules "$tmp/md.yaml" --format json
+expect_status 1
+expect_json '[.findings[] | .origins[0].line]' '[3,9]'
+
+# A bundle is a document of kind "bundle": its integrity and triage.
+cp -R corpora/byteor/bundles/snapshot-anomaly "$tmp/bundle"
+printf ' ' >>"$tmp/bundle/environment.json"
+cat >"$tmp/b.yaml" <<'YAML'
+- id: DOC-BUNDLE-001
+  title: bundle verified and triaged
+  severity: error
+  message: "{path}: {actual}"
+  documents: {kind: bundle}
+  document:
+    assert:
+      - {path: integrity.ok, eq: true}
+      - {path: verdict.layer, not: snapshot}
+      - {path: layers.spec.status, eq: pass}
+YAML
+run check "$tmp/bundle" --rules "$tmp/b.yaml" --format json
+expect_status 1
+expect_json '[.findings[] | select(.rule == "DOC-BUNDLE-001") | .message] | sort' '["integrity.ok: false","verdict.layer: snapshot"]'
+
 done_testing

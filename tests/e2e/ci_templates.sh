@@ -67,7 +67,7 @@ run_hook rbaudit-rules-lint rules/beampipe/change-control.yaml
 expect_status 0
 run_hook rbaudit-rules-test
 expect_status 0
-expect_stdout "rules/beampipe: 8 rules"
+expect_stdout "rules/beampipe: 15 rules"
 cd "$tmp/mr"
 sed -i 's/max_queued: 20/max_queued: 40/' config/wallaby_hires.v1.yaml
 run_hook rbaudit-gate config/wallaby_hires.v1.yaml

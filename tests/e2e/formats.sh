@@ -27,7 +27,7 @@ cp "$tmp/clean.sarif" "$tmp/out"
 expect_json '.runs[0] | [.tool.driver.name, (.tool.driver.rules | length > 0), .results]' '["rbaudit",true,[]]'
 expect_json '.runs[0].artifacts | map([.location.uri, (.hashes["sha-256"] | length)])' \
     '[["corpora/beam/clean-demo/acl-changes.jsonl",64],["corpora/beam/clean-demo/bus.jsonl",64]]'
-grep -q '<testsuite name="beam" tests="4" failures="0" errors="0" skipped="0">' "$tmp/clean.xml" ||
+grep -q '<testsuite name="beam" tests="19" failures="0" errors="0" skipped="0">' "$tmp/clean.xml" ||
     fail "the clean JUnit report lacks its passing beam suite"
 
 # JUnit carries a timestamp only when asked, and it still validates.
@@ -52,17 +52,17 @@ YAML
 report waived check "$inc" --waivers "$tmp/w.yaml"
 cp "$tmp/waived.sarif" "$tmp/out"
 expect_json '[.runs[0].results[] | [.ruleId, .level, .locations[0].physicalLocation.region.startLine, .locations[0].logicalLocations[0].name, (.suppressions // [] | length)]]' \
-    '[["BEAM-DEMO-003","error",3,"n-2001",0],["BEAM-DEMO-004","warning",4,"al-88",0],["BEAM-INBOX-001","warning",6,"al-88",0],["BEAM-ACL-001","error",1,"ledger-agent",1]]'
+    '[["BEAM-ACL-002","error",1,"ledger-agent",0],["BEAM-ACL-002","error",2,"ledger-agent",0],["BEAM-DEMO-003","error",3,"n-2001",0],["BEAM-DL-002","error",1,"n-2001",0],["BEAM-DEMO-004","warning",4,"al-88",0],["BEAM-INBOX-001","warning",6,"al-88",0],["BEAM-ACL-001","error",1,"ledger-agent",1]]'
 expect_json '.runs[0] | [.results[] as $r | .tool.driver.rules[$r.ruleIndex].id == $r.ruleId] | all' 'true'
-expect_json '.runs[0].results[3].suppressions[0] | [.kind, .status, .justification]' \
+expect_json '.runs[0].results[6].suppressions[0] | [.kind, .status, .justification]' \
     '["external","accepted","wildcard approved for the migration window (CHG-1201) (owner ops-bob, expires 2026-04-12)"]'
-expect_json '.runs[0].results[3].partialFingerprints["rbaudit/v1"]' "\"$acl\""
+expect_json '.runs[0].results[6].partialFingerprints["rbaudit/v1"]' "\"$acl\""
 expect_json '.runs[0].tool.driver.rules[] | select(.id == "BEAM-ACL-001") | [.name, .shortDescription.text, .defaultConfiguration.level, (.help.text | startswith("Runbook: 000_0c8b0f292bfe17ab.txt"))]' \
     '["ACLWidenedWithAWildcardInsteadOfFixingTheExactEntry","ACL widened with a wildcard instead of fixing the exact entry","error",true]'
 grep -q '<testcase classname="beam.BEAM-ACL-001" name="BEAM-ACL-001 ledger-agent">' "$tmp/waived.xml" ||
     fail "JUnit lacks the waived case"
 grep -q '<skipped type="error" message="ACL change by ops-bob' "$tmp/waived.xml" || fail "the waived case is not skipped"
-grep -q '<testsuite name="beam" tests="4" failures="3" errors="0" skipped="1">' "$tmp/waived.xml" ||
+grep -q '<testsuite name="beam" tests="20" failures="6" errors="0" skipped="1">' "$tmp/waived.xml" ||
     fail "JUnit beam suite counts are wrong"
 grep -q '<failure type="error" message="nonce n-2001: billing-agent -&gt; ledger-agent' "$tmp/waived.xml" ||
     fail "JUnit lacks the failure of BEAM-DEMO-003"
@@ -98,7 +98,7 @@ expect_json '.runs[0].results[0].locations[0].physicalLocation.artifactLocation.
 run gate --repo "$repo" --range base..HEAD --pack beampipe corpora/beampipe/change-control/evidence --format markdown
 expect_status 1
 expect_stdout "### rbaudit: findings to fix"
-expect_stdout "8 errors, 0 warnings, 6 notes (5 inputs, 8 rules)."
+expect_stdout "8 errors, 0 warnings, 6 notes (5 inputs, 15 rules)."
 expect_stdout "| severity | rule | where | what to do |"
 expect_stdout "| error | \`BP-CC-001\` Field maps changed | \`$repo/config/wallaby_hires.v1.yaml:16 @"
 expect_stdout "sources\\|lte=10 **Fix:** Validate the YAML"
@@ -120,7 +120,7 @@ expect_stdout "### rbaudit: no findings"
 run check "$inc" --waivers "$tmp/w.yaml" --format codequality
 expect_status 1
 expect_json '[.[] | [.check_name, .severity, .location.path, .location.lines.begin]]' \
-    '[["BEAM-DEMO-003","critical","corpora/beam/incident-dead-letter/bus.jsonl",3],["BEAM-DEMO-004","major","corpora/beam/incident-dead-letter/bus.jsonl",4],["BEAM-INBOX-001","major","corpora/beam/incident-dead-letter/bus.jsonl",6]]'
+    '[["BEAM-ACL-002","critical","corpora/beam/incident-dead-letter/acl-changes.jsonl",1],["BEAM-ACL-002","critical","corpora/beam/incident-dead-letter/acl-changes.jsonl",2],["BEAM-DEMO-003","critical","corpora/beam/incident-dead-letter/bus.jsonl",3],["BEAM-DL-002","critical","corpora/beam/incident-dead-letter/operator-export.jsonl",1],["BEAM-DEMO-004","major","corpora/beam/incident-dead-letter/bus.jsonl",4],["BEAM-INBOX-001","major","corpora/beam/incident-dead-letter/bus.jsonl",6]]'
 expect_json '[.[] | .fingerprint | length] | unique' '[64]'
 
 # Every format is deterministic: same input, same bytes.
@@ -135,7 +135,7 @@ done
 run check "$inc" --output "sarif:$tmp/multi.sarif" --output "junit:$tmp/multi.xml" \
     --output "markdown:$tmp/multi.md" --output "codequality:$tmp/multi.cq.json" --output text:- --no-color
 expect_status 1
-expect_stdout "4 findings: 2 errors, 2 warnings, 0 notes"
+expect_stdout "7 findings: 5 errors, 2 warnings, 0 notes"
 for f in multi.sarif multi.xml multi.md multi.cq.json; do
     [ -s "$tmp/$f" ] || fail "--output left $f empty or missing"
 done

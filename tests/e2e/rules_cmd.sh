@@ -9,7 +9,7 @@ expect_status 0
 expect_stdout "0 errors, 0 warnings"
 run rules test rules/
 expect_status 0
-expect_stdout "rules/beam: 4 rules, 3 fixtures, ok"
+expect_stdout "rules/beam: 19 rules, 13 fixtures, ok"
 run rules lint doc/examples
 expect_status 0
 run rules test doc/examples
@@ -34,7 +34,7 @@ checks=$((checks + 1))
 # list and show
 run rules list --rules rules/beam --format json
 expect_status 0
-expect_json '[.[].id]' '["BEAM-ACL-001","BEAM-DEMO-003","BEAM-DEMO-004","BEAM-INBOX-001"]'
+expect_json '[.[].id] | [length, .[0], .[-1]]' '[19,"BEAM-ACL-001","BEAM-SHIELD-001"]'
 expect_json '.[0] | [.severity, .check, .pack]' '["error","match","beam"]'
 run rules show BEAM-DEMO-003 --rules rules/beam
 expect_status 0

@@ -23,10 +23,10 @@ cat >"$tmp/w.yaml" <<YAML
 YAML
 run check "$inc" --waivers "$tmp/w.yaml" --format json
 expect_status 1
-expect_json '[.findings[].rule]' '["BEAM-DEMO-003","BEAM-INBOX-001"]'
+expect_json '[.findings[].rule]' '["BEAM-ACL-002","BEAM-ACL-002","BEAM-DEMO-003","BEAM-DL-002","BEAM-INBOX-001"]'
 expect_json '[.suppressed[] | [.rule, .suppressed_by.kind, .suppressed_by.owner]]' \
     '[["BEAM-ACL-001","waiver","ops-bob"],["BEAM-DEMO-004","waiver","ops-ana"]]'
-expect_json '.summary | [.findings, .suppressed, .baselined]' '[2,2,0]'
+expect_json '.summary | [.findings, .suppressed, .baselined]' '[5,2,0]'
 expect_json '.suppressed[0].suppressed_by.expires' '"2026-04-12"'
 
 # The default file in the current directory applies without --waivers.
@@ -90,7 +90,7 @@ run check "$inc" --baseline "$tmp/base.json" --format json
 expect_status 0
 expect_json '.findings' '[]'
 expect_json '[.suppressed[].suppressed_by.kind] | unique' '["baseline"]'
-expect_json '.summary | [.suppressed, .baselined]' '[4,4]'
+expect_json '.summary | [.suppressed, .baselined]' '[7,7]'
 "$JQ" 'del(.findings[] | select(.rule == "BEAM-DEMO-003")) | .suppressed = []' "$tmp/base.json" >"$tmp/older.json"
 run check "$inc" --baseline "$tmp/older.json" --format json
 expect_status 1

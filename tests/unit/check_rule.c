@@ -146,6 +146,14 @@ START_TEST(reports_errors_with_lines)
         {"sources:\n  - name: s\n    files: x\n    colour: red\n", "r.yaml:4: unknown key 'colour' in a source"},
         {"sources:\n  - name: s\n", "r.yaml:2: a source needs 'name' and 'files'"},
         {"- id: A-B-001\n  title: t\n  severity: error\n  match: {type: [1\n", "r.yaml:"},
+        {"- id: A-B-001\n  title: t\n  severity: error\n  severity_when: {when: {}}\n  match: {}\n",
+         "r.yaml:4: 'severity_when' must be a non-empty list"},
+        {"- id: A-B-001\n  title: t\n  severity: error\n  severity_when:\n    - {when: {a: 1}}\n  match: {}\n",
+         "r.yaml:5: a severity_when entry is {when: SELECTOR, severity: LEVEL}"},
+        {"- id: A-B-001\n  title: t\n  severity: error\n  severity_when:\n    - when: {a: 1}\n      severity: loud\n"
+         "  match: {}\n", "r.yaml:6: unknown severity"},
+        {"- id: A-B-001\n  title: t\n  severity: error\n  severity_when:\n    - when: {a|nope: 1}\n      severity: note\n"
+         "  match: {}\n", "r.yaml:5: unknown modifier"},
     };
     make_dir();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -202,6 +210,31 @@ START_TEST(parses_severities)
 }
 END_TEST
 
+START_TEST(chooses_severity_per_finding)
+{
+    make_dir();
+    rb_ruleset *rs;
+    rb_error err;
+    const char *text = "- id: A-B-001\n  title: t\n  severity: error\n  severity_when:\n"
+                       "    - {when: {transport: async}, severity: note}\n"
+                       "    - {when: {transport|in: [async, batch]}, severity: warning}\n"
+                       "  match: {}\n";
+    ck_assert_int_eq(load(text, NULL, &rs, &err), RB_OK);
+    const rb_rule *rule = rs->rules[0];
+    json_t *async = unit_json("{\"transport\": \"async\"}");
+    json_t *batch = unit_json("{\"transport\": \"batch\"}");
+    json_t *sync = unit_json("{\"transport\": \"sync\"}");
+    ck_assert_int_eq(rb_rule_severity_for(rule, async), RB_SEV_NOTE);  /* the first entry that matches */
+    ck_assert_int_eq(rb_rule_severity_for(rule, batch), RB_SEV_WARNING);
+    ck_assert_int_eq(rb_rule_severity_for(rule, sync), RB_SEV_ERROR);
+    ck_assert_int_eq(rb_rule_severity_for(rule, NULL), RB_SEV_ERROR);
+    json_decref(async);
+    json_decref(batch);
+    json_decref(sync);
+    rb_ruleset_free(rs);
+}
+END_TEST
+
 static Suite *rule_suite(void)
 {
     Suite *s = suite_create("rule");
@@ -212,6 +245,7 @@ static Suite *rule_suite(void)
     tcase_add_test(tc, reports_errors_with_lines);
     tcase_add_test(tc, loads_packs_and_sources);
     tcase_add_test(tc, parses_severities);
+    tcase_add_test(tc, chooses_severity_per_finding);
     suite_add_tcase(s, tc);
     return s;
 }

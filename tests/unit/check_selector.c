@@ -456,6 +456,35 @@ START_TEST(correlation_embedded_in_strings)
 }
 END_TEST
 
+START_TEST(correlation_with_an_offset)
+{
+    const char *spec = "{\"start\": \"{first.seq + 1}\"}";
+    ck_assert_int_eq(eval3(spec, "{\"start\": 10}", "{\"seq\": 9}"), RB_SEL_TRUE);
+    ck_assert_int_eq(eval3(spec, "{\"start\": 9}", "{\"seq\": 9}"), RB_SEL_FALSE);
+    ck_assert_int_eq(eval3(spec, "{\"start\": 10}", "{\"seq\": \"9\"}"), RB_SEL_FALSE);
+    ck_assert_int_eq(eval3(spec, "{\"start\": 10}", NULL), RB_SEL_UNKNOWN);
+    ck_assert_int_eq(eval3("{\"n|lte\": \"{first.n-2}\"}", "{\"n\": 3}", "{\"n\": 5}"), RB_SEL_TRUE);
+    ck_assert_int_eq(eval3("{\"n\": \"{first.n + 1}\"}", "{\"n\": 0}", "{\"n\": 9223372036854775807}"),
+                     RB_SEL_FALSE);
+    /* an offset applies to correlation references only */
+    char *msg = compile_error("{\"n\": \"{limit + 1}\"}", NULL, NULL);
+    ck_assert_msg(strstr(msg, "an offset applies to a correlation reference"), "%s", msg);
+    free(msg);
+}
+END_TEST
+
+START_TEST(pattern_modifiers_on_lists_match_any_item)
+{
+    MATCHES("{\"paths|glob\": \"schema/*\"}", "{\"paths\": [\"README\", \"schema/x.sql\"]}");
+    MISSES("{\"paths|glob\": \"schema/*\"}", "{\"paths\": [\"README\"]}");
+    MATCHES("{\"paths|startswith\": \"infra/\"}", "{\"paths\": [\"infra/bus.tf\"]}");
+    MATCHES("{\"paths|re|i\": \"_URL$\"}", "{\"paths\": [\"ra\", \"access_url\"]}");
+    MISSES("{\"paths|not|re\": \"_url$\"}", "{\"paths\": [\"ra\", \"access_url\"]}");
+    MATCHES("{\"paths|not|re\": \"_url$\"}", "{\"paths\": [\"ra\", \"dec\"]}");
+    MISSES("{\"paths|glob\": \"*\"}", "{\"paths\": []}");
+}
+END_TEST
+
 START_TEST(correlation_kleene_logic)
 {
     const char *ev = "{\"type\": \"pruned\", \"nonce\": \"n-1\"}";
@@ -655,6 +684,8 @@ static Suite *selector_suite(void)
     tcase_add_test(tc, parameters_keep_their_type);
     tcase_add_test(tc, parameters_embedded_in_strings);
     tcase_add_test(tc, correlation_true_false_unknown);
+    tcase_add_test(tc, correlation_with_an_offset);
+    tcase_add_test(tc, pattern_modifiers_on_lists_match_any_item);
     tcase_add_test(tc, correlation_embedded_in_strings);
     tcase_add_test(tc, correlation_kleene_logic);
     tcase_add_test(tc, bindings_are_found_by_name);
