@@ -209,7 +209,8 @@ static json_t *subject_key(const subject *at)
 static void report(const rb_rule *rule, const subject *at, const char *path, const json_t *expected,
                    const json_t *actual, rb_run *run)
 {
-    char *full = at->prefix ? rb_jsonpath_child_key(at->prefix, path) : rb_xstrdup(path);
+    /* path is already jsonpath text (escaped): joined, not escaped again */
+    char *full = at->prefix ? rb_xasprintf("%s.%s", at->prefix, path) : rb_xstrdup(path);
     const json_t *doc_path = json_object_get(at->doc->meta, "path");
     rb_finding *f = rb_finding_for_rule(rule);
     json_t *key = subject_key(at);

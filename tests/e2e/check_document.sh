@@ -117,6 +117,11 @@ run check "$tmp/snap.json" --rules "$tmp/items.yaml" --format json
 expect_status 1
 expect_json '[.findings[] | [(.key | sub(".*/"; "")), .origins[0].line, .message]] | sort' \
 '[["snap.json[b]",4,"b (udp): adapters.1.failures is 5, expected {\"lte\":\"{document.limits.failures}\"}"],["snap.json[b]",4,"b (udp): adapters.1.lag is 30, expected {\"lte\":10}"],["snap.json[z]",2,"z (): adapters is , expected {\"name\":\"z\"}"]]'
+# A nested path inside an item is placed at its own line.
+printf '{"stages": [\n  {"stage": "exec:a",\n   "approval": {\n     "verified": false}}]}\n' >"$tmp/stages.json"
+printf -- '- id: DOC-EACH-002\n  title: t\n  severity: error\n  message: "{path}"\n  document:\n    each: stages\n    assert:\n      - {path: approval.verified, eq: true}\n' >"$tmp/nested.yaml"
+run check "$tmp/stages.json" --rules "$tmp/nested.yaml" --format json
+expect_json '[.findings[] | [.message, .origins[0].line]]' '[["stages.0.approval.verified",4]]'
 printf -- '- id: DOC-X-001\n  title: t\n  severity: error\n  document:\n    key: name\n    assert:\n      - {path: a, eq: 1}\n' >"$tmp/e.yaml"
 run check "$tmp/good.yaml" --rules "$tmp/e.yaml"
 expect_status 2
