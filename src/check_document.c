@@ -117,8 +117,8 @@ static rb_code compile_assertion(const rb_rule *rule, const json_t *entry, const
     a->expected = json_deep_copy(entry);
     json_object_del(a->expected, "path");
     /* the value as the rule means it: "{max_lag}" shown as its value */
-    char *param = rb_template_single_ref(json_string_value(json_object_get(entry, comparison)) ?
-                                         json_string_value(json_object_get(entry, comparison)) : "");
+    const char *value = json_string_value(json_object_get(entry, comparison));
+    char *param = value ? rb_template_single_ref(value) : NULL;
     if (param && json_object_get(rule->params, param))
         json_object_set(a->expected, comparison, json_object_get(rule->params, param));
     free(param);

@@ -168,28 +168,23 @@ static rb_code ignore_read(ignore_file *ig, const char *dir, rb_error *err)
 {
     char *path = rb_xasprintf("%s/.rbauditignore", dir);
     struct stat st;
-    rb_code rc = RB_OK;
-    if (stat(path, &st) == 0) {
-        unsigned char *data;
-        size_t len;
-        rc = rb_read_file(path, 1 << 20, &data, &len, err);
-        char *save = NULL;
-        size_t cap = 0;
-        for (char *line = rc ? NULL : strtok_r((char *)data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-            line[strcspn(line, "#\r")] = '\0';
-            char *end = line + strlen(line);
-            while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
-                *--end = '\0';
-            line += strspn(line, " \t");
-            if (!*line)
-                continue;
-            rb_grow((void **)&ig->patterns, &cap, ig->n + 1, sizeof *ig->patterns);
-            ig->patterns[ig->n++] = rb_xstrdup(line);
-        }
-        if (!rc)
-            free(data);
-    }
+    unsigned char *data = NULL;
+    size_t len, cap = 0;
+    rb_code rc = stat(path, &st) == 0 ? rb_read_file(path, 1 << 20, &data, &len, err) : RB_OK;
     free(path);
+    char *save = NULL;
+    for (char *line = data ? strtok_r((char *)data, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+        line[strcspn(line, "#\r")] = '\0';
+        char *end = line + strlen(line);
+        while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        line += strspn(line, " \t");
+        if (!*line)
+            continue;
+        rb_grow((void **)&ig->patterns, &cap, ig->n + 1, sizeof *ig->patterns);
+        ig->patterns[ig->n++] = rb_xstrdup(line);
+    }
+    free(data);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bundle.h"
 #include "engine.h"
 #include "ledger.h"
 #include "loader.h"
@@ -238,21 +239,12 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool is_bundle_dir(const char *path)
-{
-    char *manifest = rb_xasprintf("%s/manifest.json", path);
-    struct stat st;
-    bool found = stat(manifest, &st) == 0 && S_ISREG(st.st_mode);
-    free(manifest);
-    return found;
-}
-
 static rb_code visit_fixture(void *ctx, const char *path, const char *name, const struct stat *st, rb_error *err)
 {
     pack_run *run = ctx;
     /* subdirectories group fixtures (tests/clean/) and let two ledger
      * fixtures have the same name; one with a manifest is a bundle fixture */
-    if (S_ISDIR(st->st_mode) && !is_bundle_dir(path))
+    if (S_ISDIR(st->st_mode) && !rb_bundle_is_bundle_path(path))
         return rb_dir_each(path, RB_EINPUT, visit_fixture, run, err);
     if (!S_ISDIR(st->st_mode) && (!S_ISREG(st->st_mode) || rb_has_suffix(name, ".expect") ||
                                   !(rb_loader_for_name(path) || rb_has_suffix(name, ".sql"))))

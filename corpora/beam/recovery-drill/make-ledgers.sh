@@ -14,5 +14,5 @@ for db in "$out/beam-directory.db" "$out/beam-bus.sqlite" "$out/restore/beam-dir
 done
 sqlite3 "$out/beam-directory.db" < "$here/beam-directory.sql"
 sqlite3 "$out/beam-bus.sqlite" < "$here/beam-bus.sql"
-sqlite3 "$out/restore/beam-directory.db" < "$here/restore-directory.sql"
+cat "$here/beam-directory.sql" "$here/restore-directory.sql" | sqlite3 "$out/restore/beam-directory.db"
 sqlite3 "$out/restore/beam-bus.sqlite" < "$here/beam-bus.sql"
