@@ -151,12 +151,14 @@ typedef struct changes_state {
     open_change *open;
     size_t n, cap;
     size_t n_requires;
+    bool *may_meet;  /* per requirement: the event being fed may meet it */
 } changes_state;
 
 static void *changes_start(const rb_rule *rule)
 {
     changes_state *s = rb_xcalloc(1, sizeof *s);
     s->n_requires = ((const changes_check *)rule->check_data)->n_requires;
+    s->may_meet = rb_xcalloc(s->n_requires + 1, sizeof *s->may_meet);
     return s;
 }
 
@@ -311,15 +313,16 @@ static void close_change(changes_state *s, size_t i, const rb_rule *rule, const 
     release_change(s, i);
 }
 
-/* Lets ev meet what the open change still lacks; true when the change is
- * decided (all met, or its window passed). */
-static bool follow_up(const changes_check *c, open_change *oc, const rb_event *ev)
+/* Lets ev meet what the open change still lacks (of the requirements it
+ * may meet); true when the change is decided (all met, or its window
+ * passed). */
+static bool follow_up(const changes_check *c, const bool *may_meet, open_change *oc, const rb_event *ev)
 {
     if (c->has_within && !is_timeless(&oc->change) && ev->ts - oc->change.ts > c->within)
         return true;
     rb_bindings b = {1, {"change"}, {oc->change.fields}};
     for (size_t i = 0; i < c->n_requires; i++) {
-        if (oc->met[i].fields || rb_selector_eval(c->requires[i], ev->fields, &b) != RB_SEL_TRUE)
+        if (!may_meet[i] || oc->met[i].fields || rb_selector_eval(c->requires[i], ev->fields, &b) != RB_SEL_TRUE)
             continue;
         oc->met[i] = rb_event_keep(ev);
         oc->n_unmet--;
@@ -331,8 +334,13 @@ static void changes_event(void *state, const rb_rule *rule, const rb_event *ev, 
 {
     changes_state *s = state;
     const changes_check *c = rule->check_data;
-    for (size_t i = 0; i < s->n;) {
-        if (follow_up(c, &s->open[i], ev))
+    /* A requirement false without the change's bindings is false with any
+     * (Kleene logic), so most events are ruled out once, not per change. */
+    bool any = false;
+    for (size_t i = 0; i < c->n_requires; i++)
+        any |= s->may_meet[i] = rb_selector_eval(c->requires[i], ev->fields, NULL) != RB_SEL_FALSE;
+    for (size_t i = 0; (any || c->has_within) && i < s->n;) {
+        if (follow_up(c, s->may_meet, &s->open[i], ev))
             close_change(s, i, rule, c, run);
         else
             i++;
@@ -360,6 +368,7 @@ static void changes_stop(void *state)
     while (s->n)
         release_change(s, 0);
     free(s->open);
+    free(s->may_meet);
     free(s);
 }
 

@@ -92,6 +92,10 @@ struct rb_check_kind {
                       rb_error *err);
     void (*finish)(void *state, const rb_rule *rule, rb_run *run);
     void (*stop)(void *state);
+    /* The selector an event must also match for `event` to do anything
+     * with it, beyond the rule's `events:`; NULL when every selected event
+     * matters.  The line prefilter (prefilter.h) reads it. */
+    const rb_selector *(*event_filter)(const rb_rule *rule);
 };
 
 /* Helpers for compile functions; each sets RB_ERULE naming the line. */

@@ -41,10 +41,17 @@ static void match_document(void *state, const rb_rule *rule, const rb_document *
     rb_run_emit(run, f);
 }
 
+/* Only the events the selector matches make findings. */
+static const rb_selector *match_event_filter(const rb_rule *rule)
+{
+    return rule->check_data;
+}
+
 const rb_check_kind rb_check_match = {
     .name = "match",
     .compile = match_compile,
     .free_data = match_free,
     .event = match_event,
     .document = match_document,
+    .event_filter = match_event_filter,
 };

@@ -14,6 +14,7 @@
 
 #include "check_kind.h"
 #include "event_cursor.h"
+#include "prefilter.h"
 #include "util.h"
 
 /* Per-rule state of one pass. */
@@ -134,33 +135,45 @@ static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, rb_run *run, rb_i
     return rc;
 }
 
-rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
-                      rb_findings *out, rb_engine_result *result, rb_error *err)
+/* Runs passes until one finds every input in evidence order: an input
+ * found out of order is buffered and sorted, and the pass starts again. */
+static rb_code sorted_pass(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
+                           rb_run *run, rb_error *err)
 {
     size_t problems_before = ev->n_problems;
     for (;;) {
-        rb_findings found = {0};
-        rb_run run = {&found, opts->has_now, opts->now, false, 0, 0};
+        *run = (rb_run){run->findings, opts->has_now, opts->now, false, 0, 0};
         rb_input *unsorted = NULL;
-        rb_code rc = run_pass(rs, ev, &run, &unsorted, err);
-        if (!rc && unsorted) {
-            rb_findings_clear(&found);
-            rb_evidence_truncate_problems(ev, problems_before);
-            rc = rb_evidence_buffer_input(ev, unsorted, err);
-            if (!rc)
-                continue;
-        }
-        if (rc) {
-            rb_findings_clear(&found);
+        rb_code rc = run_pass(rs, ev, run, &unsorted, err);
+        if (rc || !unsorted)
             return rc;
-        }
-        for (size_t i = 0; i < found.n; i++)
-            rb_findings_add(out, found.items[i]);
-        free(found.items);
-        rb_findings_sort(out);
-        result->has_end = run.has_end;
-        result->end = run.end;
-        result->pending = run.pending;
-        return RB_OK;
+        rb_findings_clear(run->findings);
+        rb_evidence_truncate_problems(ev, problems_before);
+        if ((rc = rb_evidence_buffer_input(ev, unsorted, err)))
+            return rc;
     }
+}
+
+rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
+                      rb_findings *out, rb_engine_result *result, rb_error *err)
+{
+    rb_findings found = {0};
+    rb_run run = {.findings = &found};
+    rb_prefilter *prefilter = rb_prefilter_new(rs);
+    ev->prefilter = prefilter;
+    rb_code rc = sorted_pass(rs, ev, opts, &run, err);
+    ev->prefilter = NULL;
+    rb_prefilter_free(prefilter);
+    if (rc) {
+        rb_findings_clear(&found);
+        return rc;
+    }
+    for (size_t i = 0; i < found.n; i++)
+        rb_findings_add(out, found.items[i]);
+    free(found.items);
+    rb_findings_sort(out);
+    result->has_end = run.has_end;
+    result->end = run.end;
+    result->pending = run.pending;
+    return RB_OK;
 }

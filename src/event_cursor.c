@@ -83,13 +83,13 @@ static void release_current(rb_event_cursor *c)
     c->current_owned = false;
 }
 
-rb_code rb_event_cursor_next(rb_event_cursor *c, const rb_event **event, rb_error *err)
+/* Takes the smallest head as the current event and counts it; *done at
+ * the end or when a reader turns out to be unsorted. */
+static rb_code take_next(rb_event_cursor *c, bool *done, rb_error *err)
 {
-    *event = NULL;
     release_current(c);
-    if (c->unsorted)
-        return RB_OK;
-    source *s = smallest_head(c);
+    source *s = c->unsorted ? NULL : smallest_head(c);
+    *done = s == NULL;
     if (!s)
         return RB_OK;
     c->current = s->head;
@@ -100,6 +100,7 @@ rb_code rb_event_cursor_next(rb_event_cursor *c, const rb_event **event, rb_erro
         return rc;
     if (s->has_head && s->input && rb_event_compare(&s->head, &c->current) < 0) {
         c->unsorted = s->input;
+        *done = true;
         return RB_OK;
     }
     rb_evidence *ev = c->ev;
@@ -108,8 +109,20 @@ rb_code rb_event_cursor_next(rb_event_cursor *c, const rb_event **event, rb_erro
         ev->newest_ts = c->current.ts;
         ev->has_newest = true;
     }
-    *event = &c->current;
     return RB_OK;
+}
+
+rb_code rb_event_cursor_next(rb_event_cursor *c, const rb_event **event, rb_error *err)
+{
+    *event = NULL;
+    bool done = false;
+    rb_code rc;
+    /* events the prefilter left unread count, but no rule sees them */
+    while (!(rc = take_next(c, &done, err)) && !done && !c->current.fields)
+        ;
+    if (!rc && !done)
+        *event = &c->current;
+    return rc;
 }
 
 rb_input *rb_event_cursor_unsorted(const rb_event_cursor *c)

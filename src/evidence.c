@@ -46,9 +46,7 @@ void rb_evidence_free(rb_evidence *ev)
         rb_input *in = ev->inputs[i];
         if (in->reader)
             in->reader->free(in->reader_state);
-        for (size_t k = 0; k < in->n_names; k++)
-            free(in->names[k]);
-        free(in->names);
+        json_decref(in->names);
         free(in->path);
         free(in);
     }
@@ -90,11 +88,14 @@ rb_input *rb_evidence_add_streamed_input(rb_evidence *ev, const char *path, cons
 
 const char *rb_input_intern(rb_input *in, const char *s)
 {
-    for (size_t i = 0; i < in->n_names; i++)
-        if (strcmp(in->names[i], s) == 0)
-            return in->names[i];
-    in->names = rb_xrealloc(in->names, (in->n_names + 1) * sizeof *in->names);
-    return in->names[in->n_names++] = rb_xstrdup(s);
+    if (!in->names)
+        in->names = json_object();
+    void *at = json_object_iter_at(in->names, s);
+    if (!at) {
+        json_object_set_new(in->names, s, json_null());
+        at = json_object_iter_at(in->names, s);
+    }
+    return json_object_iter_key(at);
 }
 
 void rb_input_set_reader(rb_input *in, const rb_event_reader_ops *reader, void *reader_state)
@@ -135,6 +136,11 @@ static const char *event_problem(const json_t *fields, int64_t *ts)
  * index the high ones. */
 #define POSITION_BITS 40
 
+static uint64_t event_order(rb_origin origin, uint64_t position)
+{
+    return ((uint64_t)origin.input->index << POSITION_BITS) | position;
+}
+
 const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_t position)
 {
     int64_t ts = 0;
@@ -146,9 +152,16 @@ const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_
     e->ts = ts;
     e->has_seq = seq != NULL;
     e->seq = seq ? (int64_t)json_integer_value(seq) : 0;
-    e->order = ((uint64_t)origin.input->index << POSITION_BITS) | position;
+    e->order = event_order(origin, position);
     e->origin = origin;
     return NULL;
+}
+
+void rb_event_init_unread(rb_event *e, int64_t ts, bool has_seq, int64_t seq, rb_origin origin,
+                          uint64_t position)
+{
+    *e = (rb_event){.ts = ts, .has_seq = has_seq, .seq = seq, .origin = origin,
+                    .order = event_order(origin, position)};
 }
 
 static void push_buffered(rb_evidence *ev, const rb_event *e)
@@ -172,7 +185,7 @@ const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fie
 void rb_evidence_add_timeless_event(rb_evidence *ev, rb_origin origin, json_t *fields)
 {
     rb_event e = {.fields = fields, .ts = RB_TS_NONE, .origin = origin,
-                  .order = ((uint64_t)origin.input->index << POSITION_BITS) | ev->n_buffered};
+                  .order = event_order(origin, ev->n_buffered)};
     push_buffered(ev, &e);
 }
 

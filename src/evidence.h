@@ -37,8 +37,8 @@ typedef struct rb_input {
     size_t index;      /* position among the run's inputs */
     const rb_event_reader_ops *reader; /* streams its events; NULL if none */
     void *reader_state;                /* owned; freed by reader->free */
-    char **names;      /* strings origins borrow (table names): rb_input_intern */
-    size_t n_names;
+    json_t *names;     /* strings origins borrow (table names, commits): the
+                          keys of this object, which keep their place */
 } rb_input;
 
 /* Where an event, a document or a finding comes from. */
@@ -56,7 +56,8 @@ typedef struct rb_origin {
 const char *rb_input_intern(rb_input *in, const char *s);
 
 struct rb_event {
-    json_t *fields;   /* the event object, after field mapping (owned) */
+    json_t *fields;   /* the event object, after field mapping (owned); NULL
+                         for an event the pass's prefilter left unread */
     int64_t ts;       /* microseconds since the epoch */
     int64_t seq;      /* valid when has_seq */
     bool has_seq;
@@ -127,6 +128,9 @@ struct rb_evidence {
     json_t *triage;      /* array: the triage verdict of each bundle (triage.h) */
     bool has_newest;
     int64_t newest_ts; /* the newest event ts of the last pass: the default --now */
+    /* Set by the engine for its pass (borrowed): event lines it says no rule
+     * can select may be read as events without fields (prefilter.h). */
+    const struct rb_prefilter *prefilter;
 };
 
 rb_evidence *rb_evidence_new(void);
@@ -146,6 +150,11 @@ rb_input *rb_evidence_add_streamed_input(rb_evidence *ev, const char *path, cons
  * milliseconds, and `seq`, when present, an integer.  Returns NULL when it
  * is, or a static text saying what was expected. */
 const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_t position);
+
+/* Fills *e as an event of the pass's prefilter: its order and time are
+ * known, its fields were not read (NULL). */
+void rb_event_init_unread(rb_event *e, int64_t ts, bool has_seq, int64_t seq, rb_origin origin,
+                          uint64_t position);
 
 /* Reads all events of a streamed input into memory (for an input that is
  * not in evidence order) and drops its reader. */

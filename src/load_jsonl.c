@@ -4,16 +4,26 @@
  * log of any length is audited in the memory of its open keys.  Blank lines
  * are skipped; a line that is not an event is an input error with its line
  * number, or in --lenient mode a problem that becomes an RBA-INPUT finding.
+ *
+ * Files are read in large blocks, hashed as they come.  A line that no rule
+ * of the pass can select (the engine's prefilter) is not parsed when it is
+ * a plain line (line_scan.h): its event keeps only its order and time,
+ * which is all the pass needs of it.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include "line_scan.h"
 #include "loader.h"
+#include "prefilter.h"
+#include "timeutil.h"
 #include "util.h"
 
 static bool is_blank(const char *s, size_t n)
@@ -45,28 +55,33 @@ static json_t *parse_line(const char *line, size_t n, rb_buf *why)
 /* Lines longer than this are refused rather than held (a corrupt or
  * hostile file with no newlines). */
 #define MAX_LINE_BYTES ((size_t)64 << 20)
+/* Files are read in blocks of this size, each hashed as it comes. */
+#define READ_BLOCK ((size_t)1 << 20)
 
 /* The state of one JSON Lines input being streamed. */
 typedef struct jsonl_reader {
     char *path;          /* as given, for opening; NULL for a member in memory */
-    unsigned char *data; /* a member's bytes (owned), read through fmemopen */
+    unsigned char *data; /* a member's bytes (owned) */
     size_t len;
     rb_input *input;
     rb_load_opts opts;   /* sources and lenience (borrowed from the run) */
-    FILE *file;
-    char *line;
-    size_t line_cap;
+    bool mapped;         /* a source renames its fields or sets some */
+    int fd;              /* the open file, or -1 */
+    bool at_end;         /* the file has no more bytes to read */
+    char *buf;           /* a file's bytes read but not yet taken: [pos, fill) */
+    size_t cap, pos, fill;
+    size_t data_pos;     /* a member's next byte */
     long line_no;
-    rb_sha256 *hash;     /* of the bytes read so far */
+    rb_sha256 *hash;     /* of a file's bytes read so far */
     uint64_t bytes;
 } jsonl_reader;
 
 static void jsonl_close(void *state)
 {
     jsonl_reader *r = state;
-    if (r->file)
-        fclose(r->file);
-    r->file = NULL;
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
     if (r->hash) {
         char unused[RB_SHA256_HEX_LEN + 1];
         rb_sha256_final(r->hash, unused);
@@ -78,42 +93,123 @@ static void jsonl_free(void *state)
 {
     jsonl_reader *r = state;
     jsonl_close(r);
-    free(r->line);
+    free(r->buf);
     free(r->path);
     free(r->data);
     free(r);
+}
+
+/* Whether a `sources:` entry maps this input: its lines then do not name
+ * their fields as rules do, and only parsed events are mapped. */
+static bool input_is_mapped(const jsonl_reader *r)
+{
+    for (size_t i = 0; i < r->opts.n_sources; i++)
+        if (!r->opts.sources[i].query && rb_source_takes(&r->opts.sources[i], r->input->path))
+            return true;
+    return false;
 }
 
 static rb_code jsonl_open(void *state, rb_error *err)
 {
     jsonl_reader *r = state;
     jsonl_close(r);
-    /* fmemopen cannot open an empty buffer: an empty member is read as
-     * its terminating NUL, a blank line */
-    r->file = r->path ? fopen(r->path, "rb") : fmemopen(r->data, r->len ? r->len : 1, "rb");
-    if (!r->file)
+    r->mapped = input_is_mapped(r);
+    r->line_no = 0;
+    r->data_pos = 0;
+    if (!r->path)
+        return RB_OK;
+    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0)
         return rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", r->input->path, strerror(errno));
     struct stat st;
-    if (r->path && (fstat(fileno(r->file), &st) != 0 || !S_ISREG(st.st_mode))) {
+    if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         jsonl_close(r);
         return rb_error_set(err, RB_EINPUT, "%s: not a regular file", r->input->path);
     }
     r->hash = rb_sha256_new();
     r->bytes = 0;
-    r->line_no = 0;
+    r->pos = r->fill = 0;
+    r->at_end = false;
     return RB_OK;
 }
 
 /* The input has been read to its end: its digest is now known. */
 static void finish_input(jsonl_reader *r)
 {
+    if (!r->hash) /* a member in memory was hashed when added */
+        return;
     char hex[RB_SHA256_HEX_LEN + 1];
     rb_sha256_final(r->hash, hex);
     r->hash = NULL;
-    if (r->path) { /* a member in memory was hashed when added */
-        memcpy(r->input->sha256, hex, sizeof hex);
-        r->input->bytes = r->bytes;
+    memcpy(r->input->sha256, hex, sizeof hex);
+    r->input->bytes = r->bytes;
+}
+
+/* Reads the next block of the file after what is still untaken. */
+static rb_code read_block(jsonl_reader *r, rb_error *err)
+{
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
+        r->fill -= r->pos;
+        r->pos = 0;
     }
+    if (r->cap - r->fill < READ_BLOCK) {
+        r->cap = 2 * (r->fill + READ_BLOCK);
+        r->buf = rb_xrealloc(r->buf, r->cap);
+    }
+    ssize_t got;
+    do
+        got = read(r->fd, r->buf + r->fill, r->cap - r->fill);
+    while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return rb_error_set(err, RB_EINPUT, "%s:%ld: read error: %s", r->input->path, r->line_no + 1,
+                            strerror(errno));
+    rb_sha256_update(r->hash, r->buf + r->fill, (size_t)got);
+    r->bytes += (uint64_t)got;
+    r->fill += (size_t)got;
+    r->at_end = got == 0;
+    return RB_OK;
+}
+
+/* The next line of a file (without its newline) in *line, *n; *line is
+ * NULL at the end.  Valid until the next call. */
+static rb_code file_line(jsonl_reader *r, const char **line, size_t *n, rb_error *err)
+{
+    for (;;) {
+        const char *start = r->buf + r->pos;
+        const char *nl = r->fill > r->pos ? memchr(start, '\n', r->fill - r->pos) : NULL;
+        size_t have = r->fill - r->pos;
+        if (nl || (r->at_end && have)) {
+            *line = start;
+            *n = nl ? (size_t)(nl - start) : have;
+            r->pos += nl ? *n + 1 : have;
+            return RB_OK;
+        }
+        if (r->at_end) {
+            *line = NULL;
+            return RB_OK;
+        }
+        if (have > MAX_LINE_BYTES)
+            return rb_error_set(err, RB_EINPUT, "%s:%ld: line of %zu bytes is over the limit of %zu",
+                                r->input->path, r->line_no + 1, have, MAX_LINE_BYTES);
+        rb_code rc = read_block(r, err);
+        if (rc)
+            return rc;
+    }
+}
+
+/* The next line of a member in memory, as file_line. */
+static void member_line(jsonl_reader *r, const char **line, size_t *n)
+{
+    if (r->data_pos >= r->len) {
+        *line = NULL;
+        return;
+    }
+    const char *start = (const char *)r->data + r->data_pos;
+    const char *nl = memchr(start, '\n', r->len - r->data_pos);
+    *line = start;
+    *n = nl ? (size_t)(nl - start) : r->len - r->data_pos;
+    r->data_pos += nl ? *n + 1 : *n;
 }
 
 /* Turns one non-blank line into an event, or says why it is not one. */
@@ -131,32 +227,81 @@ static const char *line_event(jsonl_reader *r, const char *line, size_t n, rb_ev
     return problem;
 }
 
+/* A plain integer's value (line_scan.h: at most 18 digits, so it fits). */
+static int64_t scanned_integer(const rb_scan_value *v)
+{
+    char text[24];
+    memcpy(text, v->text, v->len);
+    text[v->len] = '\0';
+    return strtoll(text, NULL, 10);
+}
+
+/* The time of a plain line's `ts`, as rb_time_from_json reads it. */
+static bool scanned_time(const rb_scan_value *v, int64_t *us)
+{
+    char text[64];
+    if (v->kind == RB_SCAN_STRING && v->len < sizeof text) {
+        memcpy(text, v->text, v->len);
+        text[v->len] = '\0';
+        return rb_time_parse(text, us);
+    }
+    if (v->kind != RB_SCAN_INTEGER)
+        return false;
+    int64_t ms = scanned_integer(v);
+    if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
+        return false;
+    *us = ms * 1000;
+    return true;
+}
+
+/* A line no rule can select (prefilter.h) becomes an event with its order
+ * and no fields, when it is a plain line of a valid event; anything else
+ * is parsed, so that its mistakes are reported as always. */
+static bool unread_event(jsonl_reader *r, const rb_evidence *ev, const char *line, size_t n,
+                         rb_event *out)
+{
+    static const char *const names[] = {"ts", "type", "seq"};
+    rb_scan_value v[3];
+    int64_t ts;
+    if (r->mapped || !ev->prefilter || rb_prefilter_may_select(ev->prefilter, line, n) ||
+        !rb_line_scan(line, n, names, 3, v) || v[1].kind != RB_SCAN_STRING ||
+        !scanned_time(&v[0], &ts) || (v[2].kind != RB_SCAN_ABSENT && v[2].kind != RB_SCAN_INTEGER))
+        return false;
+    bool has_seq = v[2].kind == RB_SCAN_INTEGER;
+    rb_event_init_unread(out, ts, has_seq, has_seq ? scanned_integer(&v[2]) : 0,
+                         (rb_origin){.input = r->input, .line = r->line_no}, (uint64_t)r->line_no);
+    return true;
+}
+
 static rb_code jsonl_next(void *state, rb_evidence *ev, rb_event *out, bool *got, rb_error *err)
 {
     jsonl_reader *r = state;
     *got = false;
     for (;;) {
-        ssize_t len = getline(&r->line, &r->line_cap, r->file);
-        if (len < 0) {
-            if (ferror(r->file))
-                return rb_error_set(err, RB_EINPUT, "%s:%ld: read error: %s", r->input->path,
-                                    r->line_no + 1, strerror(errno));
+        const char *line;
+        size_t n = 0;
+        if (r->path) {
+            rb_code rc = file_line(r, &line, &n, err);
+            if (rc)
+                return rc;
+        } else {
+            member_line(r, &line, &n);
+        }
+        if (!line) {
             finish_input(r);
             return RB_OK;
         }
-        size_t n = (size_t)len;
-        rb_sha256_update(r->hash, r->line, n);
-        r->bytes += n;
         r->line_no++;
-        if (n > MAX_LINE_BYTES)
-            return rb_error_set(err, RB_EINPUT, "%s:%ld: line of %zu bytes is over the limit of %zu",
-                                r->input->path, r->line_no, n, MAX_LINE_BYTES);
-        while (n && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+        while (n && line[n - 1] == '\r')
             n--;
-        if (is_blank(r->line, n))
+        if (is_blank(line, n))
             continue;
+        if (unread_event(r, ev, line, n, out)) {
+            *got = true;
+            return RB_OK;
+        }
         rb_buf why = {0};
-        const char *problem = line_event(r, r->line, n, out, &why);
+        const char *problem = line_event(r, line, n, out, &why);
         rb_code rc = RB_OK;
         if (!problem)
             *got = true;
@@ -177,14 +322,23 @@ static const rb_event_reader_ops jsonl_reader_ops = {
     .free = jsonl_free,
 };
 
+static jsonl_reader *reader_new(rb_input *in, const rb_load_opts *opts)
+{
+    jsonl_reader *r = rb_xcalloc(1, sizeof *r);
+    r->fd = -1;
+    r->opts = *opts;
+    r->input = in;
+    return r;
+}
+
 static rb_code stream_jsonl(rb_evidence *ev, const char *path, const rb_load_opts *opts,
                             rb_error *err)
 {
     (void)err;
-    jsonl_reader *r = rb_xcalloc(1, sizeof *r);
+    rb_input *in = rb_evidence_add_streamed_input(ev, path, "jsonl", &jsonl_reader_ops, NULL);
+    jsonl_reader *r = reader_new(in, opts);
     r->path = rb_xstrdup(path);
-    r->opts = *opts;
-    r->input = rb_evidence_add_streamed_input(ev, path, "jsonl", &jsonl_reader_ops, r);
+    rb_input_set_reader(in, &jsonl_reader_ops, r);
     return RB_OK;
 }
 
@@ -194,13 +348,11 @@ static rb_code load_jsonl(rb_evidence *ev, rb_input *in, const unsigned char *da
                           const rb_load_opts *opts, rb_error *err)
 {
     (void)err;
-    jsonl_reader *r = rb_xcalloc(1, sizeof *r);
+    (void)ev;
+    jsonl_reader *r = reader_new(in, opts);
     r->data = rb_xmalloc(len + 1);
     memcpy(r->data, data, len);
-    r->data[len] = '\0';
     r->len = len;
-    r->opts = *opts;
-    r->input = in;
     rb_input_set_reader(in, &jsonl_reader_ops, r);
     return RB_OK;
 }

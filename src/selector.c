@@ -17,6 +17,7 @@
 #include <fnmatch.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -854,4 +855,100 @@ bool rb_selector_refers(const rb_selector *sel, const char *name)
         if (strcmp(sel->refnames[i], name) == 0)
             return true;
     return false;
+}
+
+/* ---- the text a matching event must hold (a line prefilter) ---- */
+
+/* The text a string operand leaves in escape-free JSON when it matches, or
+ * NULL when it may leave none. */
+static json_t *operand_text(const leaf *l, const operand *o)
+{
+    if (!o->value || !json_is_string(o->value) || l->icase)
+        return NULL;
+    const char *s = json_string_value(o->value);
+    switch (l->op) {
+    case OP_EQ:
+    case OP_IN: return json_sprintf("\"%s\"", s);
+    case OP_STARTSWITH: return json_sprintf("\"%s", s);
+    case OP_ENDSWITH: return json_sprintf("%s\"", s);
+    case OP_CONTAINS: return *s ? json_string(s) : NULL;
+    default: return NULL;
+    }
+}
+
+/* A leaf whose every operand leaves a text needs one of them. */
+static json_t *leaf_group(const leaf *l)
+{
+    if (l->negate || l->len || l->refmask || l->op == OP_EXISTS || !l->n)
+        return NULL;
+    json_t *group = json_array();
+    for (size_t i = 0; i < l->n; i++) {
+        json_t *text = operand_text(l, &l->items[i]);
+        if (!text) {
+            json_decref(group);
+            return NULL;
+        }
+        json_array_append_new(group, text);
+    }
+    return group;
+}
+
+/* The shortest text of a group: how selective it is. */
+static size_t group_weakest(const json_t *group)
+{
+    size_t i, weakest = SIZE_MAX;
+    json_t *text;
+    json_array_foreach(group, i, text)
+        if (json_string_length(text) < weakest)
+            weakest = json_string_length(text);
+    return weakest;
+}
+
+static json_t *node_needs(const node *n);
+
+/* An `any:` needs, of each alternative, one of its most selective group's
+ * texts; an alternative that needs nothing makes the whole need nothing. */
+static json_t *or_group(const node *n)
+{
+    json_t *group = json_array();
+    for (size_t i = 0; i < n->n; i++) {
+        json_t *needs = node_needs(&n->kids[i]), *best = NULL, *g;
+        size_t j;
+        json_array_foreach(needs, j, g)
+            if (!best || group_weakest(g) > group_weakest(best))
+                best = g;
+        if (!best) {
+            json_decref(needs);
+            json_decref(group);
+            return NULL;
+        }
+        json_array_extend(group, best);
+        json_decref(needs);
+    }
+    return group;
+}
+
+static json_t *node_needs(const node *n)
+{
+    json_t *needs = json_array(), *group = NULL;
+    switch (n->kind) {
+    case NODE_LEAF: group = leaf_group(&n->leaf); break;
+    case NODE_OR: group = n->n ? or_group(n) : NULL; break;
+    case NODE_NOT: break;
+    case NODE_AND:
+        for (size_t i = 0; i < n->n; i++) {
+            json_t *kid = node_needs(&n->kids[i]);
+            json_array_extend(needs, kid);
+            json_decref(kid);
+        }
+        break;
+    }
+    if (group)
+        json_array_append_new(needs, group);
+    return needs;
+}
+
+json_t *rb_selector_needs(const rb_selector *sel)
+{
+    return node_needs(&sel->root);
 }

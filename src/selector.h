@@ -86,4 +86,16 @@ bool rb_selector_match(const rb_selector *sel, const json_t *value);
 /* True when the selector refers to "{name.…}" anywhere. */
 bool rb_selector_refers(const rb_selector *sel, const char *name);
 
+/*
+ * What the JSON text of an event must hold for sel to match it, when that
+ * text has no escapes (no backslash): a new array of groups, all of which
+ * must hold, each an array of strings of which the text must contain at
+ * least one.  `type: queued` needs "\"queued\"", `code|contains: 40` needs
+ * "40", `any:` of two such entries needs either.  Entries that say nothing
+ * about the text (numbers, negations, patterns, case-insensitive matches,
+ * correlation operands) add no group: an empty array means any text may
+ * match.  The caller owns the array.
+ */
+json_t *rb_selector_needs(const rb_selector *sel);
+
 #endif

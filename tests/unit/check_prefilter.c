@@ -1,0 +1,219 @@
+/*
+ * check_prefilter.c — the line prefilter: which texts selectors need
+ * (rb_selector_needs), the plain-line scanner, and which lines a ruleset's
+ * prefilter lets through.  Every line the scanner calls plain must be one
+ * jansson reads, and every line a rule selects must pass the prefilter.
+ */
+#include "unit.h"
+
+#include "line_scan.h"
+#include "pack.h"
+#include "prefilter.h"
+#include "selector.h"
+
+/* ---- what selectors need ---- */
+
+static void assert_needs(const char *spec_text, const char *expected)
+{
+    json_t *spec = unit_json(spec_text);
+    rb_sel_env env = {"rules/x.yaml", NULL, NULL, NULL};
+    rb_selector *sel = NULL;
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_msg(rb_selector_compile(spec, "0.match", &env, &sel, &err) == RB_OK, "%s", err.message);
+    json_t *needs = rb_selector_needs(sel);
+    ck_assert_json_eq(needs, expected);
+    json_decref(needs);
+    rb_selector_free(sel);
+    json_decref(spec);
+}
+
+START_TEST(needs_of_string_matches)
+{
+    assert_needs("{\"type\": \"queued\"}", "[[\"\\\"queued\\\"\"]]");
+    assert_needs("{\"type|in\": [\"a\", \"b\"]}", "[[\"\\\"a\\\"\", \"\\\"b\\\"\"]]");
+    assert_needs("{\"type\": [\"a\", \"b\"]}", "[[\"\\\"a\\\"\", \"\\\"b\\\"\"]]");
+    assert_needs("{\"code|contains\": \"40\"}", "[[\"40\"]]");
+    assert_needs("{\"path|startswith\": \"config/\"}", "[[\"\\\"config/\"]]");
+    assert_needs("{\"path|endswith\": \".yaml\"}", "[[\".yaml\\\"\"]]");
+    assert_needs("{\"type\": \"a\", \"source\": \"beam.bus\"}", "[[\"\\\"a\\\"\"], [\"\\\"beam.bus\\\"\"]]");
+}
+END_TEST
+
+START_TEST(needs_nothing_it_cannot_see)
+{
+    assert_needs("{\"retry_count|gt\": 3}", "[]");
+    assert_needs("{\"retry_count\": 0}", "[]");
+    assert_needs("{\"type|not\": \"a\"}", "[]");
+    assert_needs("{\"not\": {\"type\": \"a\"}}", "[]");
+    assert_needs("{\"code|contains|i\": \"forbidden\"}", "[]");
+    assert_needs("{\"path|glob\": \"config/*\"}", "[]");
+    assert_needs("{\"owner|exists\": true}", "[]");
+    assert_needs("{\"owner|len|gt\": 0}", "[]");
+    assert_needs("{\"code|contains\": \"\"}", "[]");
+    assert_needs("{\"type\": [\"a\", 1]}", "[]");
+}
+END_TEST
+
+START_TEST(needs_of_any_and_all)
+{
+    assert_needs("{\"any\": [{\"type\": \"a\"}, {\"type\": \"b\", \"env\": \"production\"}]}",
+                 "[[\"\\\"a\\\"\", \"\\\"production\\\"\"]]");
+    assert_needs("{\"any\": [{\"type\": \"a\"}, {\"n|gt\": 1}]}", "[]");
+    assert_needs("{\"all\": [{\"type\": \"a\"}, {\"n|gt\": 1}]}", "[[\"\\\"a\\\"\"]]");
+    assert_needs("{\"type\": \"a\", \"any\": [{\"x\": \"b\"}, {\"y|contains\": \"c\"}]}",
+                 "[[\"\\\"a\\\"\"], [\"\\\"b\\\"\", \"c\"]]");
+}
+END_TEST
+
+/* ---- the plain-line scanner ---- */
+
+static const char *const names[] = {"ts", "type", "seq"};
+
+static bool scan(const char *line, rb_scan_value *v)
+{
+    bool plain = rb_line_scan(line, strlen(line), names, 3, v);
+    if (plain) { /* what the scanner calls plain, jansson reads */
+        json_error_t e;
+        json_t *parsed = json_loads(line, JSON_REJECT_DUPLICATES, &e);
+        ck_assert_msg(json_is_object(parsed), "plain but not JSON: %s (%s)", line, e.text);
+        json_decref(parsed);
+    }
+    return plain;
+}
+
+START_TEST(scan_reads_plain_lines)
+{
+    rb_scan_value v[3];
+    ck_assert(scan("{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"queued\",\"seq\":-12,\"ok\":true,"
+                   "\"n\":null,\"x\":1.5,\"tags\":[\"a\",[1,2],[]],\"e\":\"\"}", v));
+    ck_assert_int_eq(v[0].kind, RB_SCAN_STRING);
+    ck_assert_int_eq((int)v[0].len, 20);
+    ck_assert(strncmp(v[0].text, "2026-04-12T10:00:00Z", v[0].len) == 0);
+    ck_assert_int_eq(v[1].kind, RB_SCAN_STRING);
+    ck_assert(strncmp(v[1].text, "queued", v[1].len) == 0);
+    ck_assert_int_eq(v[2].kind, RB_SCAN_INTEGER);
+    ck_assert(strncmp(v[2].text, "-12", v[2].len) == 0);
+    ck_assert(scan("  { \"ts\" : 1775988480000 , \"type\":\"a\" }\t", v));
+    ck_assert_int_eq(v[0].kind, RB_SCAN_INTEGER);
+    ck_assert_int_eq(v[2].kind, RB_SCAN_ABSENT);
+    ck_assert(scan("{}", v));
+    ck_assert_int_eq(v[0].kind, RB_SCAN_ABSENT);
+    ck_assert(scan("{\"seq\":0.5}", v));
+    ck_assert_int_eq(v[2].kind, RB_SCAN_OTHER);
+}
+END_TEST
+
+START_TEST(scan_leaves_the_rest_to_jansson)
+{
+    static const char *const lines[] = {
+        "{\"type\":\"dead\\u005fletter\"}",     /* an escape */
+        "{\"type\":\"caf\xc3\xa9\"}",            /* non-ASCII */
+        "{\"type\":\"a\",\"m\":{\"k\":1}}",      /* a nested object */
+        "{\"type\":\"a\",\"l\":[{\"k\":1}]}",
+        "{\"type\":\"a\",\"type\":\"b\"}",       /* a member twice */
+        "{\"n\":1e5}", "{\"n\":1E5}",            /* exponents */
+        "{\"n\":1234567890123456789}",           /* 19 digits */
+        "{\"n\":01}", "{\"n\":-}", "{\"n\":1.}", "{\"n\":.5}",
+        "{\"n\":tru}", "{\"n\":truex}", "{\"n\":nul}",
+        "{\"type\":\"a\"", "{\"type\":\"a", "{\"type\"}", "{\"type\":}", "{,}", "{\"a\":1,}",
+        "{\"a\":[1,]}", "{\"a\":[1 2]}", "{\"a\" 1}", "{'a':1}", "[1]", "\"a\"", "", "   ",
+        "{\"type\":\"a\"} x", "{\"type\":\"a\"}{}", "{\"type\":\"a\tb\"}",
+        "{\"a\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}", /* deeper than the scanner goes */
+    };
+    rb_scan_value v[3];
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        ck_assert_msg(!scan(lines[i], v), "plain: %s", lines[i]);
+}
+END_TEST
+
+START_TEST(scan_never_reads_past_the_line)
+{
+    /* the line is the first n bytes only: what follows must not count */
+    const char *text = "{\"type\":\"a\"}garbage";
+    rb_scan_value v[3];
+    ck_assert(rb_line_scan(text, 12, names, 3, v));
+    ck_assert(!rb_line_scan(text, 11, names, 3, v));
+    ck_assert(!rb_line_scan("{\"type\":\"abc\"}", 11, names, 3, v));
+}
+END_TEST
+
+/* ---- a ruleset's prefilter ---- */
+
+static rb_ruleset *load_rules(const char *yaml)
+{
+    unit_enter_workdir();
+    unit_write_file("rules.yaml", yaml);
+    rb_ruleset *rs = rb_ruleset_new();
+    rb_error err;
+    rb_error_clear(&err);
+    ck_assert_msg(rb_ruleset_load(rs, "rules.yaml", NULL, &err) == RB_OK, "%s", err.message);
+    rb_ruleset_finish(rs);
+    return rs;
+}
+
+#define RULE(id, body) \
+    "- id: " id "\n  title: t\n  severity: error\n  runbook: r\n  message: m\n  remediation: x\n" body
+
+static bool may_select(const rb_prefilter *pf, const char *line)
+{
+    return rb_prefilter_may_select(pf, line, strlen(line));
+}
+
+START_TEST(prefilter_takes_the_lines_a_rule_may_select)
+{
+    rb_ruleset *rs = load_rules(RULE("A-1", "  events: {source: beam.bus}\n  match: {type: dead_letter}\n")
+                                RULE("A-2", "  events: {source: beam.acl}\n  key: target\n"
+                                            "  final: {field: type, in: [acl_changed]}\n"));
+    rb_prefilter *pf = rb_prefilter_new(rs);
+    ck_assert_ptr_nonnull(pf);
+    ck_assert(may_select(pf, "{\"source\":\"beam.bus\",\"type\":\"dead_letter\"}"));
+    ck_assert(!may_select(pf, "{\"source\":\"beam.bus\",\"type\":\"queued\"}"));
+    ck_assert(!may_select(pf, "{\"source\":\"beam.directory\",\"type\":\"dead_letter\"}"));
+    /* the final check sees every event its events: select */
+    ck_assert(may_select(pf, "{\"source\":\"beam.acl\",\"type\":\"audit_history_checked\"}"));
+    /* a value must be the whole string for equality */
+    ck_assert(!may_select(pf, "{\"source\":\"beam.bus2\",\"type\":\"dead_letter\"}"));
+    rb_prefilter_free(pf);
+    rb_ruleset_free(rs);
+}
+END_TEST
+
+START_TEST(prefilter_none_when_a_rule_takes_any_event)
+{
+    rb_ruleset *rs = load_rules(RULE("A-1", "  events: {source: beam.bus}\n  match: {type: dead_letter}\n")
+                                RULE("A-2", "  match: {retry_count|gt: 5}\n"));
+    ck_assert_ptr_null(rb_prefilter_new(rs));
+    rb_ruleset_free(rs);
+}
+END_TEST
+
+START_TEST(prefilter_without_event_rules_takes_no_line)
+{
+    rb_ruleset *rs = load_rules(RULE("D-1", "  documents: {kind: json}\n  match: {enabled: false}\n"));
+    rb_prefilter *pf = rb_prefilter_new(rs);
+    ck_assert_ptr_nonnull(pf);
+    ck_assert(!may_select(pf, "{\"ts\":1,\"type\":\"a\",\"enabled\":false}"));
+    rb_prefilter_free(pf);
+    rb_ruleset_free(rs);
+}
+END_TEST
+
+static Suite *prefilter_suite(void)
+{
+    Suite *s = suite_create("prefilter");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, needs_of_string_matches);
+    tcase_add_test(tc, needs_nothing_it_cannot_see);
+    tcase_add_test(tc, needs_of_any_and_all);
+    tcase_add_test(tc, scan_reads_plain_lines);
+    tcase_add_test(tc, scan_leaves_the_rest_to_jansson);
+    tcase_add_test(tc, scan_never_reads_past_the_line);
+    tcase_add_test(tc, prefilter_takes_the_lines_a_rule_may_select);
+    tcase_add_test(tc, prefilter_none_when_a_rule_takes_any_event);
+    tcase_add_test(tc, prefilter_without_event_rules_takes_no_line);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+RB_UNIT_MAIN(prefilter_suite)
