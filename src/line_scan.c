@@ -43,7 +43,7 @@ static inline bool take(cursor *c, char ch)
 
 /* Whether eight bytes are all printable ASCII other than a backslash: the
  * classic word-at-a-time tests for a byte under 0x20, a byte with its high
- * bit set and a zero byte of w ^ "\\\\...". */
+ * bit set, and a zero byte in w XOR eight backslashes. */
 static bool plain_word(uint64_t w)
 {
     uint64_t control = (w - ONES * 0x20) & ~w & HIGHS;

@@ -335,7 +335,7 @@ static rb_code stream_jsonl(rb_evidence *ev, const char *path, const rb_load_opt
                             rb_error *err)
 {
     (void)err;
-    rb_input *in = rb_evidence_add_streamed_input(ev, path, "jsonl", &jsonl_reader_ops, NULL);
+    rb_input *in = rb_evidence_add_streamed_input(ev, path, "jsonl", NULL, NULL);
     jsonl_reader *r = reader_new(in, opts);
     r->path = rb_xstrdup(path);
     rb_input_set_reader(in, &jsonl_reader_ops, r);

@@ -127,6 +127,28 @@ START_TEST(scan_leaves_the_rest_to_jansson)
 }
 END_TEST
 
+/* The word-at-a-time test of string bytes, against every byte value at
+ * every place in and after the first eight-byte word. */
+START_TEST(scan_tests_every_byte_of_a_string)
+{
+    rb_scan_value v[3];
+    for (int byte = 1; byte < 256; byte++) {
+        if (byte == '"')
+            continue;
+        bool plain_byte = byte >= 0x20 && byte < 0x80 && byte != '\\';
+        for (size_t at = 0; at < 19; at++) {
+            char line[64];
+            char text[20];
+            memset(text, 'a', sizeof text - 1);
+            text[sizeof text - 1] = '\0';
+            text[at] = (char)byte;
+            size_t n = (size_t)snprintf(line, sizeof line, "{\"type\":\"%s\"}", text);
+            ck_assert_msg(rb_line_scan(line, n, names, 3, v) == plain_byte, "byte 0x%02x at %zu", byte, at);
+        }
+    }
+}
+END_TEST
+
 START_TEST(scan_never_reads_past_the_line)
 {
     /* the line is the first n bytes only: what follows must not count */
@@ -208,6 +230,7 @@ static Suite *prefilter_suite(void)
     tcase_add_test(tc, needs_of_any_and_all);
     tcase_add_test(tc, scan_reads_plain_lines);
     tcase_add_test(tc, scan_leaves_the_rest_to_jansson);
+    tcase_add_test(tc, scan_tests_every_byte_of_a_string);
     tcase_add_test(tc, scan_never_reads_past_the_line);
     tcase_add_test(tc, prefilter_takes_the_lines_a_rule_may_select);
     tcase_add_test(tc, prefilter_none_when_a_rule_takes_any_event);
