@@ -176,9 +176,10 @@ static rb_code read_block(jsonl_reader *r, rb_error *err)
 static rb_code file_line(jsonl_reader *r, const char **line, size_t *n, rb_error *err)
 {
     for (;;) {
-        const char *start = r->buf + r->pos;
-        const char *nl = r->fill > r->pos ? memchr(start, '\n', r->fill - r->pos) : NULL;
         size_t have = r->fill - r->pos;
+        /* buf is NULL until the first block: no arithmetic on it before. */
+        const char *start = have ? r->buf + r->pos : NULL;
+        const char *nl = have ? memchr(start, '\n', have) : NULL;
         if (nl || (r->at_end && have)) {
             *line = start;
             *n = nl ? (size_t)(nl - start) : have;
