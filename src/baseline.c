@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_limits.h"
 #include "util.h"
 
 #define MAX_BASELINE_BYTES ((size_t)256 << 20)
@@ -50,7 +51,7 @@ rb_code rb_baseline_load(const char *path, rb_baseline **out, rb_error *err)
     if (rc)
         return rc;
     json_error_t e;
-    json_t *report = json_loadb((const char *)data, len, 0, &e);
+    json_t *report = rb_json_parse((const char *)data, len, 0, &e);
     free(data);
     if (!report)
         return rb_error_set(err, RB_EINPUT, "%s:%d: invalid JSON: %s (expected an rbaudit JSON report)", path,

@@ -14,14 +14,21 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "input_limits.h"
 #include "util.h"
 
-const rb_bundle_limits rb_bundle_default_limits = {
-    .max_member_bytes = (size_t)256 << 20,
-    .max_total_bytes = (size_t)1 << 30,
-    .max_ratio = 200.0,
-    .max_members = 100000,
-};
+rb_bundle_limits rb_bundle_current_limits(void)
+{
+    const rb_limits *l = rb_limits_get();
+    size_t member = (size_t)256 << 20;
+    rb_bundle_limits b = {
+        .max_member_bytes = member < l->input_bytes ? member : l->input_bytes,
+        .max_total_bytes = l->input_bytes,
+        .max_ratio = l->archive_ratio,
+        .max_members = 100000,
+    };
+    return b;
+}
 
 /* Ratios are only judged past this many bytes: small archives of
  * repetitive JSON compress far better than any bomb threshold. */
@@ -137,12 +144,12 @@ static bool link_inside(const char *name, const char *target)
 static rb_code check_total(reading *r, uint64_t archive_bytes, rb_error *err)
 {
     if (r->total > r->limits->max_total_bytes)
-        return rb_error_set(err, RB_EINPUT, "%s: its members hold more than %zu bytes (the total size cap)",
+        return rb_error_set(err, RB_EINPUT, "%s: its members hold more than %zu bytes (the --max-input-size cap)",
                             r->b->path, r->limits->max_total_bytes);
     if (r->b->is_archive && r->total > RATIO_FLOOR_BYTES &&
         (double)r->total > r->limits->max_ratio * (double)(archive_bytes ? archive_bytes : 1))
         return rb_error_set(err, RB_EINPUT,
-                            "%s: expands more than %.0f times its %llu bytes (the compression-ratio cap; "
+                            "%s: expands more than %.0f times its %llu bytes (the --max-archive-ratio cap; "
                             "a decompression bomb?)",
                             r->b->path, r->limits->max_ratio, (unsigned long long)archive_bytes);
     return RB_OK;
@@ -366,7 +373,7 @@ static rb_code read_manifest(rb_bundle *b, rb_error *err)
         b->bytes = m->len;
     }
     json_error_t e;
-    b->manifest = json_loadb((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, &e);
+    b->manifest = rb_json_parse((const char *)m->data, m->len, JSON_REJECT_DUPLICATES, &e);
     if (!b->manifest)
         return rb_error_set(err, RB_EINPUT, "%s!%s:%d: invalid JSON: %s", b->path, MANIFEST, e.line, e.text);
     json_t *artifacts = json_object_get(b->manifest, "artifacts");
@@ -455,10 +462,11 @@ bool rb_bundle_sniff(const unsigned char *data, size_t len)
 
 rb_code rb_bundle_open(const char *path, const rb_bundle_limits *limits, rb_bundle **out, rb_error *err)
 {
+    rb_bundle_limits current = rb_bundle_current_limits();
     rb_bundle *b = rb_xcalloc(1, sizeof *b);
     b->path = rb_xstrdup(rb_path_logical(path));
     struct stat st;
-    reading r = {b, limits, 0, 0, 0, 0};
+    reading r = {b, limits ? limits : &current, 0, 0, 0, 0};
     rb_code rc;
     if (stat(path, &st) != 0) {
         rc = rb_error_set(err, RB_EINPUT, "%s: cannot read: %s", b->path, strerror(errno));

@@ -36,9 +36,10 @@ typedef struct rb_bundle_limits {
     size_t max_members;       /* more entries: input error */
 } rb_bundle_limits;
 
-/* Safe defaults: 256 MiB per member, 1 GiB in all, a ratio of 200, and
- * 100000 entries. */
-extern const rb_bundle_limits rb_bundle_default_limits;
+/* The limits in force (input_limits.h): 256 MiB per member (or --max-input-size
+ * when smaller), --max-input-size in all, --max-archive-ratio, and 100000
+ * entries. */
+rb_bundle_limits rb_bundle_current_limits(void);
 
 typedef struct rb_bundle_member {
     char *name;            /* path inside the bundle, '/'-separated, no "./" */
@@ -82,7 +83,8 @@ bool rb_bundle_sniff(const unsigned char *data, size_t len);
  * against the manifest (problems "missing", "hash-mismatch", "unlisted",
  * after the "unsafe" ones).  An unreadable archive, a cap exceeded, a
  * missing or invalid manifest.json is an RB_EINPUT error naming the bundle
- * (and the manifest's line).  *out is the caller's: rb_bundle_free.
+ * (and the manifest's line).  limits NULL: rb_bundle_current_limits().
+ * *out is the caller's: rb_bundle_free.
  */
 rb_code rb_bundle_open(const char *path, const rb_bundle_limits *limits, rb_bundle **out, rb_error *err);
 

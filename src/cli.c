@@ -37,6 +37,7 @@ enum {
     OPT_EXPLORE,
     OPT_MAX_STEPS,
     OPT_DRY_RUN,
+    OPT_LIMIT,
     OPT_HELP,
 };
 
@@ -66,6 +67,13 @@ static const struct option options[] = {
     {"explore", required_argument, NULL, OPT_EXPLORE},
     {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    /* input_limits.h parses these by name */
+    {"max-input-size", required_argument, NULL, OPT_LIMIT},
+    {"max-markdown-size", required_argument, NULL, OPT_LIMIT},
+    {"max-archive-ratio", required_argument, NULL, OPT_LIMIT},
+    {"max-json-depth", required_argument, NULL, OPT_LIMIT},
+    {"max-yaml-nodes", required_argument, NULL, OPT_LIMIT},
+    {"max-xml-entities", required_argument, NULL, OPT_LIMIT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -106,9 +114,13 @@ void rb_cli_help_options(FILE *out)
             "  --no-color            no colours in the text report (also: NO_COLOR set)\n"
             "  --help                show this help\n"
             "\n"
-            "Exit status: 0 no findings at or above --fail-on; 1 findings at or above it;\n"
-            "2 usage error or invalid input or rule file; 3 internal error.\n",
+            "Limits on hostile input (rbaudit(1), LIMITS):\n",
             rb_loader_kinds(), rb_reporter_names());
+    rb_limits_help(out);
+    fprintf(out,
+            "\n"
+            "Exit status: 0 no findings at or above --fail-on; 1 findings at or above it;\n"
+            "2 usage error or invalid input or rule file; 3 internal error.\n");
 }
 
 static void push(char ***items, size_t *n, const char *value)
@@ -276,10 +288,12 @@ rb_code rb_cli_parse(rb_cli *o, int argc, char **argv, rb_error *err)
     memset(o, 0, sizeof *o);
     o->format = &rb_reporter_text;
     o->fail_on = RB_SEV_ERROR;
+    o->limits = rb_limits_default;
     optind = 0; /* GNU: reinitialise, and do not let getopt print */
     opterr = 0;
     for (;;) {
-        int opt = getopt_long(argc, argv, ":", options, NULL);
+        int index = -1;
+        int opt = getopt_long(argc, argv, ":", options, &index);
         if (opt == -1)
             break;
         if (opt == ':')
@@ -288,12 +302,14 @@ rb_code rb_cli_parse(rb_cli *o, int argc, char **argv, rb_error *err)
         if (opt == '?')
             return rb_error_set(err, RB_EUSAGE, "%s: unknown option '%s' (see 'rbaudit %s --help')", argv[0],
                                 argv[optind - 1], argv[0]);
-        rb_code rc = parse_option(o, opt, optarg, err);
+        rb_code rc = opt == OPT_LIMIT ? rb_limits_parse(&o->limits, options[index].name, optarg, err)
+                                      : parse_option(o, opt, optarg, err);
         if (rc)
             return rc;
     }
     for (int i = optind; i < argc; i++)
         push(&o->inputs, &o->n_inputs, argv[i]);
+    rb_limits_set(&o->limits);
     return RB_OK;
 }
 

@@ -57,6 +57,7 @@ typedef struct rb_cli {
     bool has_explore;           /* --explore */
     int64_t explore;
     uint64_t max_steps;         /* --max-steps; 0: the default budget */
+    rb_limits limits;           /* --max-input-size and the other limits */
 } rb_cli;
 
 /* The first option given that only `replay` takes ("--model"), or NULL. */
@@ -66,7 +67,8 @@ const char *rb_cli_replay_option(const rb_cli *o);
 const char *rb_cli_evidence_option(const rb_cli *o);
 
 /* Parses the options of an auditing subcommand (argv[0] is its name).
- * RB_EUSAGE with a message naming the option on any mistake.  The caller
+ * RB_EUSAGE with a message naming the option on any mistake.  On success
+ * the limits given become the process's (input_limits.h).  The caller
  * frees o with rb_cli_free, whatever the result. */
 rb_code rb_cli_parse(rb_cli *o, int argc, char **argv, rb_error *err);
 void rb_cli_free(rb_cli *o);

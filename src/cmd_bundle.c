@@ -167,7 +167,7 @@ static rb_code run(const rb_cli *o, int *status, rb_error *err)
     rb_bundle *b = NULL;
     rb_code rc;
     if (!(rc = rb_cli_open_own_output(o, "bundle", &out, err)) &&
-        !(rc = rb_bundle_open(o->inputs[1], &rb_bundle_default_limits, &b, err))) {
+        !(rc = rb_bundle_open(o->inputs[1], NULL, &b, err))) {
         json_t *report = report_json(b, inspect);
         bool clean = b->n_problems == 0 &&
                      (!inspect || json_is_null(json_object_get(json_object_get(report, "triage"), "verdict")));

@@ -48,7 +48,7 @@ static rb_code load_rules(rb_cli *o, rb_ruleset *rs, rb_error *err)
 static rb_code load_evidence(const rb_cli *o, const rb_ruleset *rs, rb_evidence *ev, rb_error *err)
 {
     rb_load_opts opts = {.sources = rs->sources, .n_sources = rs->n_sources, .lenient = o->lenient,
-                         .max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES, .range = o->range,
+                         .range = o->range,
                          .config = &rs->config, .cache = o->cache};
     rb_code rc = RB_OK;
     if (o->repo)

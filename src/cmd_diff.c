@@ -191,7 +191,7 @@ static rb_code diff_config(const rb_cli *o, json_t **out, rb_error *err)
     json_t *changes = NULL, *old = NULL, *new = NULL;
     rb_code rc = rb_ruleset_load_chosen(rs, o->rule_paths, o->n_rule_paths, o->packs, o->n_packs, &none, err);
     if (!rc)
-        rc = rb_config_diff_files(&rs->config, o->inputs[0], o->inputs[1], RB_DEFAULT_MAX_INPUT_BYTES, &changes, err);
+        rc = rb_config_diff_files(&rs->config, o->inputs[0], o->inputs[1], rb_limits_get()->input_bytes, &changes, err);
     if (!rc && (old = config_side(o->inputs[0], err, &rc)) && (new = config_side(o->inputs[1], err, &rc))) {
         json_int_t counts[3] = {0};
         static const char *const ops[] = {"add", "remove", "modify"};

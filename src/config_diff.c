@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_limits.h"
 #include "util.h"
 #include "yaml_load.h"
 
@@ -104,10 +105,10 @@ rb_code rb_config_parse(const char *name, const unsigned char *data, size_t len,
     *lines = NULL;
     if (rb_has_suffix(name, ".json")) {
         json_error_t e;
-        *value = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+        *value = rb_json_parse((const char *)data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
         if (!*value)
-            return rb_error_set(err, RB_EINPUT, "%s:%d:%d: invalid JSON: %s (expected one JSON value)", name,
-                                e.line, e.column, e.text);
+            return rb_error_set(err, RB_EINPUT, "%s:%s: invalid JSON: %s (expected one JSON value)", name,
+                                rb_json_error_place(&e).text, e.text);
         *lines = rb_yaml_json_lines(data, len);
         return RB_OK;
     }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "input_limits.h"
 #include "util.h"
 
 #define HEADER_BYTES 100
@@ -39,6 +40,9 @@ static rb_code check_header(const unsigned char *h, size_t got, uint64_t size, c
                             "%s: not a SQLite database (expected the header \"SQLite format 3\" at byte 0; "
                             "the file is truncated, encrypted or of another kind)",
                             name);
+    if (size > rb_limits_get()->input_bytes)
+        return rb_error_set(err, RB_EINPUT, "%s: %llu bytes, over the --max-input-size limit of %zu", name,
+                            (unsigned long long)size, rb_limits_get()->input_bytes);
     uint32_t page_size = (uint32_t)h[16] << 8 | h[17];
     if (page_size == 1)
         page_size = 65536;

@@ -78,7 +78,7 @@ static json_t *bundle_document(const rb_bundle *b, const json_t *triage)
 static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_opts *opts, rb_error *err)
 {
     rb_bundle *b;
-    rb_code rc = rb_bundle_open(path, &rb_bundle_default_limits, &b, err);
+    rb_code rc = rb_bundle_open(path, NULL, &b, err);
     if (rc)
         return rc;
     rb_input *in = rb_evidence_add_streamed_input(ev, path, "bundle", NULL, NULL);

@@ -12,7 +12,7 @@ rb_code rb_load_config_pair(rb_evidence *ev, const char *old_path, const char *n
                             rb_error *err)
 {
     json_t *changes;
-    rb_code rc = rb_config_diff_files(opts->config, old_path, new_path, opts->max_input_bytes, &changes, err);
+    rb_code rc = rb_config_diff_files(opts->config, old_path, new_path, rb_limits_get()->input_bytes, &changes, err);
     if (rc)
         return rc;
     const char *file = rb_path_logical(new_path);

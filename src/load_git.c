@@ -110,8 +110,9 @@ static rb_code parse_blob(git_walk *w, const git_oid *id, const char *file, cons
         return git_fail(RB_EINPUT, err, w->dir, "cannot read a blob");
     size_t len = (size_t)git_blob_rawsize(blob);
     char *name = rb_xasprintf("%s@%.12s", file, sha);
-    if (len > w->opts->max_input_bytes) {
-        r->why = rb_xasprintf("%s: %zu bytes, over the limit of %zu", name, len, w->opts->max_input_bytes);
+    if (len > rb_limits_get()->input_bytes) {
+        r->why = rb_xasprintf("%s: %zu bytes, over the --max-input-size limit of %zu", name, len,
+                              rb_limits_get()->input_bytes);
     } else {
         unsigned char *data = rb_xmalloc(len + 1);
         memcpy(data, git_blob_rawcontent(blob), len);

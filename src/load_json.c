@@ -14,10 +14,10 @@ static rb_code load_json(rb_evidence *ev, rb_input *in, const unsigned char *dat
                          size_t len, const rb_load_opts *opts, rb_error *err)
 {
     json_error_t e;
-    json_t *value = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+    json_t *value = rb_json_parse((const char *)data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
     if (!value)
-        return rb_error_set(err, RB_EINPUT, "%s:%d:%d: invalid JSON: %s (expected one JSON value)",
-                            in->path, e.line, e.column, e.text);
+        return rb_error_set(err, RB_EINPUT, "%s:%s: invalid JSON: %s (expected one JSON value)",
+                            in->path, rb_json_error_place(&e).text, e.text);
     rb_origin origin = {.input = in, .line = 1};
     rb_evidence_add_document(ev, origin, value, rb_yaml_json_lines(data, len), NULL);
     return RB_OK;

@@ -38,10 +38,13 @@ static bool is_blank(const char *s, size_t n)
 static json_t *parse_line(const char *line, size_t n, rb_buf *why)
 {
     json_error_t e;
-    json_t *v = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+    json_t *v = rb_json_parse(line, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
     if (!v) {
-        rb_buf_printf(why, "invalid JSON at column %d: %s (expected one JSON object per line)",
-                      e.column, e.text);
+        if (e.column > 0)
+            rb_buf_printf(why, "invalid JSON at column %d: %s (expected one JSON object per line)", e.column,
+                          e.text);
+        else
+            rb_buf_printf(why, "invalid JSON: %s (expected one JSON object per line)", e.text);
         return NULL;
     }
     if (!json_is_object(v)) {
@@ -125,6 +128,11 @@ static rb_code jsonl_open(void *state, rb_error *err)
     if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         jsonl_close(r);
         return rb_error_set(err, RB_EINPUT, "%s: not a regular file", r->input->path);
+    }
+    if ((uint64_t)st.st_size > rb_limits_get()->input_bytes) {
+        jsonl_close(r);
+        return rb_error_set(err, RB_EINPUT, "%s: %lld bytes, over the --max-input-size limit of %zu",
+                            r->input->path, (long long)st.st_size, rb_limits_get()->input_bytes);
     }
     r->hash = rb_sha256_new();
     r->bytes = 0;

@@ -4,14 +4,17 @@
  * the evidence that a validation or a smoke run happened and passed.
  *
  * libxml2 reads the file with the network off, no DTD loaded and no entity
- * substituted (SPEC §8): an entity declaration is refused outright, so
- * neither an external entity nor an expansion bomb is ever followed.
+ * substituted (SPEC §8): an external or parameter entity is refused
+ * outright, internal ones beyond --max-xml-entities (default: any) too,
+ * so neither an external entity nor an expansion bomb is ever followed.
  *
  * A case's event time is its suite's `timestamp` (UTC when it has no
  * offset) plus the `time` of the cases before it in the suite; a case with
  * no timestamp above it gives no event (an event needs a time), only its
  * entry in the document.
  */
+#include <libxml/entities.h>
+#include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
@@ -195,14 +198,42 @@ static long doctype_line(const unsigned char *data, size_t len)
     return line;
 }
 
-static rb_code refuse_entities(const rb_input *in, xmlDoc *doc, const unsigned char *data, size_t len,
-                               rb_error *err)
+typedef struct entity_count {
+    size_t internal, other;
+} entity_count;
+
+static void count_entity(void *payload, void *data, const xmlChar *name)
+{
+    const xmlEntity *entity = payload;
+    entity_count *count = data;
+    if (entity->etype == XML_INTERNAL_GENERAL_ENTITY)
+        count->internal++;
+    else
+        count->other++;
+}
+
+/* External and parameter entities are refused outright; internal ones up
+ * to --max-xml-entities (default none), and they stay unexpanded. */
+static rb_code check_entities(const rb_input *in, xmlDoc *doc, const unsigned char *data, size_t len,
+                              rb_error *err)
 {
     xmlDtd *dtd = doc->intSubset;
-    if (!dtd || !dtd->entities)
-        return RB_OK;
-    return rb_error_set(err, RB_EINPUT, "%s:%ld: the DOCTYPE declares entities, which are refused (JUnit XML "
-                        "needs none; entities are never expanded)", in->path, doctype_line(data, len));
+    entity_count count = {0, 0};
+    if (dtd && dtd->entities)
+        xmlHashScan(dtd->entities, count_entity, &count);
+    if (dtd && dtd->pentities)
+        xmlHashScan(dtd->pentities, count_entity, &count);
+    size_t limit = rb_limits_get()->xml_entities;
+    if (count.other)
+        return rb_error_set(err, RB_EINPUT, "%s:%ld: the DOCTYPE declares an external or parameter entity, "
+                            "which is refused (JUnit XML needs none; entities are never read or expanded)",
+                            in->path, doctype_line(data, len));
+    if (count.internal > limit)
+        return rb_error_set(err, RB_EINPUT, "%s:%ld: the DOCTYPE declares %zu %s, over the "
+                            "--max-xml-entities limit of %zu (JUnit XML needs none; entities are never expanded)",
+                            in->path, doctype_line(data, len), count.internal,
+                            count.internal == 1 ? "entity" : "entities", limit);
+    return RB_OK;
 }
 
 static rb_code load_junit(rb_evidence *ev, rb_input *in, const unsigned char *data, size_t len,
@@ -225,7 +256,7 @@ static rb_code load_junit(rb_evidence *ev, rb_input *in, const unsigned char *da
     }
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!rc)
-        rc = refuse_entities(in, doc, data, len, err);
+        rc = check_entities(in, doc, data, len, err);
     if (!rc && (!root || !(is_element(root, "testsuites") || is_element(root, "testsuite"))))
         rc = rb_error_set(err, RB_EINPUT, "%s:%ld: the root element is <%s> (expected <testsuites> or <testsuite>)",
                           in->path, root ? (long)xmlGetLineNo(root) : 1L, root ? (const char *)root->name : "");

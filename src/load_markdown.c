@@ -193,17 +193,14 @@ static rb_linemap *line_map(const json_t *doc)
     return m;
 }
 
-/* Reports larger than this are refused: parsing time grows faster than
- * their size on hostile input. */
-#define MAX_MARKDOWN_BYTES ((size_t)1 << 20)
-
 static rb_code load_markdown(rb_evidence *ev, rb_input *in, const unsigned char *data, size_t len,
                              const rb_load_opts *opts, rb_error *err)
 {
-    size_t cap = opts->max_markdown_bytes ? opts->max_markdown_bytes : MAX_MARKDOWN_BYTES;
+    /* Parsing time grows faster than the size of a hostile report. */
+    size_t cap = rb_limits_get()->markdown_bytes;
     if (len > cap)
         return rb_error_set(err, RB_EINPUT, "%s: %zu bytes is over the Markdown size cap of %zu bytes "
-                            "(libcmark-gfm is slow on hostile reports)", in->path, len, cap);
+                            "(--max-markdown-size; libcmark-gfm is slow on hostile reports)", in->path, len, cap);
     cmark_gfm_core_extensions_ensure_registered();
     cmark_parser *parser = cmark_parser_new(CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
     cmark_syntax_extension *table = cmark_find_syntax_extension("table");

@@ -144,7 +144,7 @@ static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loa
         return loader->stream(ev, path, opts, err);
     unsigned char *data;
     size_t len;
-    if ((rc = rb_read_file(path, opts->max_input_bytes, &data, &len, err)))
+    if ((rc = rb_read_file(path, rb_limits_get()->input_bytes, &data, &len, err)))
         return rc;
     rb_input *in = rb_evidence_add_input(ev, path, loader->kind, data, len);
     rc = loader->load(ev, in, data, len, opts, err);

@@ -15,6 +15,7 @@
 #include "config_diff.h"
 #include "error.h"
 #include "evidence.h"
+#include "input_limits.h"
 
 /* A pack's `sources:` entry: how the events of some inputs are named.
  * With a `query`, it maps the rows of a SQLite ledger to events (the
@@ -32,14 +33,10 @@ typedef struct rb_load_opts {
     const rb_source *sources;
     size_t n_sources;
     bool lenient;            /* bad events become RBA-INPUT findings */
-    size_t max_input_bytes;  /* larger inputs are refused */
-    size_t max_markdown_bytes; /* larger Markdown reports are refused; 0: 1 MiB */
     const char *range;       /* --range of git repositories (NULL: HEAD's history) */
     const rb_config_set *config; /* which repository files are config; may be NULL */
     const char *cache;       /* --cache file of git walks, or NULL */
 } rb_load_opts;
-
-#define RB_DEFAULT_MAX_INPUT_BYTES ((size_t)2 << 30)
 
 typedef struct rb_loader {
     const char *kind;                 /* the --kind name */

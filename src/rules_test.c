@@ -156,7 +156,7 @@ static rb_code load_script_ledger(rb_evidence *ev, const char *fixture, const rb
 {
     unsigned char *script;
     size_t len;
-    rb_code rc = rb_read_file(fixture, RB_DEFAULT_MAX_INPUT_BYTES, &script, &len, err);
+    rb_code rc = rb_read_file(fixture, rb_limits_get()->input_bytes, &script, &len, err);
     sqlite3 *db = NULL;
     if (!rc)
         rc = rb_ledger_from_script((const char *)script, rb_path_logical(fixture), &db, err);
@@ -176,8 +176,7 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const ch
     lines expected = {0}, actual = {0};
     rb_findings found = {0};
     rb_evidence *ev = rb_evidence_new();
-    rb_load_opts opts = {.sources = rs->sources, .n_sources = rs->n_sources,
-                         .max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
+    rb_load_opts opts = {.sources = rs->sources, .n_sources = rs->n_sources};
     rb_engine_opts engine_opts = {false, 0};
     rb_engine_result result;
     rb_code rc = RB_OK;

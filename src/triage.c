@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_limits.h"
 #include "util.h"
 
 #define RUNBOOK "002_c18c20ab9c5ad65e.txt \xE2\x80\xBA 4. Read artifacts in the right order"
@@ -144,7 +145,7 @@ static json_t *judge_layer(const layer *l, const rb_bundle *b)
             continue;
         json_array_append_new(artifacts, json_string(path));
         const rb_bundle_member *m = rb_bundle_find(b, path);
-        json_t *doc = m ? json_loadb((const char *)m->data, m->len, 0, NULL) : NULL;
+        json_t *doc = m ? rb_json_parse((const char *)m->data, m->len, 0, NULL) : NULL;
         if (!m)
             reason(reasons, rb_xasprintf("%s is missing from the bundle", path));
         else if (!json_is_object(doc))

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "input_limits.h"
 #include "jsonpath.h"
 #include "util.h"
 
@@ -335,7 +336,7 @@ static rb_code scalar_value(loader *ld, const yaml_event_t *ev, json_t **out)
 static rb_code count_node(loader *ld, yaml_mark_t at, size_t nodes)
 {
     if (nodes > ld->limits.max_nodes - ld->nodes)
-        return fail_line(ld, line_of(at), "YAML expands to more than %zu nodes (alias bomb?)",
+        return fail_line(ld, line_of(at), "YAML expands to more than %zu nodes (alias bomb? the --max-yaml-nodes limit)",
                          ld->limits.max_nodes);
     ld->nodes += nodes;
     return RB_OK;
@@ -638,7 +639,7 @@ static rb_code load(const char *name, const unsigned char *data, size_t len, con
 {
     loader ld = {.name = name, .data = data, .len = len, .flow_only = flow_only, .err = err};
     ld.limits.max_depth = limits && limits->max_depth ? limits->max_depth : RB_YAML_MAX_DEPTH;
-    ld.limits.max_nodes = limits && limits->max_nodes ? limits->max_nodes : RB_YAML_MAX_NODES;
+    ld.limits.max_nodes = limits && limits->max_nodes ? limits->max_nodes : rb_limits_get()->yaml_nodes;
     ld.anchors = must(json_object());
     if (!yaml_parser_initialize(&ld.parser))
         rb_out_of_memory(sizeof ld.parser);

@@ -27,7 +27,6 @@ typedef struct rb_yaml_limits {
 } rb_yaml_limits;
 
 #define RB_YAML_MAX_DEPTH 256
-#define RB_YAML_MAX_NODES 1000000
 
 /* One document of a YAML stream. */
 typedef struct rb_yaml_doc {

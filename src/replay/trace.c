@@ -121,7 +121,7 @@ rb_code rp_trace_load(const char *path, const rp_model *m, bool lenient, rp_trac
     rp_trace *t = rb_xcalloc(1, sizeof *t);
     *out = NULL;
     t->evidence = rb_evidence_new();
-    rb_load_opts opts = {.lenient = lenient, .max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
+    rb_load_opts opts = {.lenient = lenient};
     rb_code rc = rb_load_input(t->evidence, path, NULL, &opts, err);
     rb_input *in = rc ? NULL : trace_input(t->evidence, path, err);
     if (!rc && !in)

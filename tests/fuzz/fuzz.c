@@ -141,7 +141,7 @@ rb_code fuzz_audit(const rb_ruleset *rules, const char *path, const char *kind, 
     rb_error err;
     rb_error_clear(&err);
     rb_load_opts opts = {.sources = rules->sources, .n_sources = rules->n_sources, .lenient = lenient,
-                         .max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES, .config = &rules->config};
+                         .config = &rules->config};
     rb_engine_opts engine = {0};
     rb_code rc = rb_load_input(ev, path, kind, &opts, &err);
     if (!rc)

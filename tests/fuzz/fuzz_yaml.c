@@ -18,7 +18,7 @@ static void audit_as_new_revision(const char *path)
     rb_findings findings = {0};
     rb_engine_result result;
     rb_engine_opts engine = {0};
-    rb_load_opts opts = {.max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES, .config = &rules->config};
+    rb_load_opts opts = {.config = &rules->config};
     rb_error err;
     rb_error_clear(&err);
     rb_code rc = rb_load_config_pair(ev, old, path, &opts, &err);

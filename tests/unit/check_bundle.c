@@ -112,7 +112,7 @@ START_TEST(directory_bundle_intact)
     write_good_dir("inc", -1, NULL);
     rb_bundle *b;
     rb_error err;
-    ck_assert_int_eq(rb_bundle_open("inc", &rb_bundle_default_limits, &b, &err), RB_OK);
+    ck_assert_int_eq(rb_bundle_open("inc", NULL, &b, &err), RB_OK);
     ck_assert_uint_eq(b->n_members, N_GOOD + 1);
     ck_assert_uint_eq(b->n_problems, 0);
     ck_assert_str_eq(rb_bundle_role(b, "environment.json"), "environment");
@@ -136,7 +136,7 @@ START_TEST(tar_bundle_with_root_directory)
     write_tar("inc.tgz", true, entries, N_GOOD + 1);
     rb_bundle *b;
     rb_error err;
-    ck_assert_int_eq(rb_bundle_open("inc.tgz", &rb_bundle_default_limits, &b, &err), RB_OK);
+    ck_assert_int_eq(rb_bundle_open("inc.tgz", NULL, &b, &err), RB_OK);
     ck_assert_uint_eq(b->n_problems, 0);
     ck_assert_ptr_nonnull(rb_bundle_find(b, "trace.jsonl"));
     rb_bundle_free(b);
@@ -157,7 +157,7 @@ START_TEST(manifest_disagreements)
     free(manifest);
     rb_bundle *b;
     rb_error err;
-    ck_assert_int_eq(rb_bundle_open("inc", &rb_bundle_default_limits, &b, &err), RB_OK);
+    ck_assert_int_eq(rb_bundle_open("inc", NULL, &b, &err), RB_OK);
     ck_assert_uint_eq(b->n_problems, 3);
     ck_assert_str_eq(b->problems[0].kind, "hash-mismatch");
     ck_assert_str_eq(b->problems[0].member, "environment.json");
@@ -189,7 +189,7 @@ START_TEST(unsafe_members_are_refused_and_the_rest_read)
     write_tar("inc.tar", false, entries, sizeof entries / sizeof entries[0]);
     rb_bundle *b;
     rb_error err;
-    ck_assert_int_eq(rb_bundle_open("inc.tar", &rb_bundle_default_limits, &b, &err), RB_OK);
+    ck_assert_int_eq(rb_bundle_open("inc.tar", NULL, &b, &err), RB_OK);
     const char *expected[][2] = {
         {"/etc/cron.d/evil", "has an absolute path"}, {"logs/../../evil", "has a '..' segment"},
         {"link-out", "symbolic link pointing outside"}, {"link-abs", "symbolic link pointing outside"},
@@ -220,7 +220,7 @@ START_TEST(directory_links_out_of_the_root)
     ck_assert_int_eq(symlink("trace.jsonl", "inc/trace-link.jsonl"), 0);
     rb_bundle *b;
     rb_error err;
-    ck_assert_int_eq(rb_bundle_open("inc", &rb_bundle_default_limits, &b, &err), RB_OK);
+    ck_assert_int_eq(rb_bundle_open("inc", NULL, &b, &err), RB_OK);
     ck_assert_uint_eq(b->n_problems, 1);
     ck_assert_str_eq(b->problems[0].member, "passwd");
     ck_assert_ptr_null(rb_bundle_find(b, "trace-link.jsonl"));
@@ -234,7 +234,7 @@ START_TEST(unreadable_bundles_are_input_errors)
     rb_bundle *b;
     rb_error err;
     unit_write_file("garbage.tgz", "this is not an archive at all, not even close........................\n");
-    ck_assert_int_eq(rb_bundle_open("garbage.tgz", &rb_bundle_default_limits, &b, &err), RB_EINPUT);
+    ck_assert_int_eq(rb_bundle_open("garbage.tgz", NULL, &b, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "garbage.tgz: not a readable tar archive"));
 
     entry one[] = {{"manifest.json", "{\"artifacts\": []}", 0, NULL}, {"a.json", "{}", 0, NULL}};
@@ -246,22 +246,22 @@ START_TEST(unreadable_bundles_are_input_errors)
     FILE *out = fopen("cut.tar", "wb");
     fwrite(buf, 1, n, out);
     fclose(out);
-    ck_assert_int_eq(rb_bundle_open("cut.tar", &rb_bundle_default_limits, &b, &err), RB_EINPUT);
+    ck_assert_int_eq(rb_bundle_open("cut.tar", NULL, &b, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "cut.tar: "));
 
     entry no_manifest[] = {{"a.json", "{}", 0, NULL}};
     write_tar("bare.tar", false, no_manifest, 1);
-    ck_assert_int_eq(rb_bundle_open("bare.tar", &rb_bundle_default_limits, &b, &err), RB_EINPUT);
+    ck_assert_int_eq(rb_bundle_open("bare.tar", NULL, &b, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "bare.tar: not an incident bundle: no manifest.json"));
 
     entry bad_manifest[] = {{"manifest.json", "{\"artifacts\": [\n{\"path\": 1}]}", 0, NULL}};
     write_tar("bad.tar", false, bad_manifest, 1);
-    ck_assert_int_eq(rb_bundle_open("bad.tar", &rb_bundle_default_limits, &b, &err), RB_EINPUT);
+    ck_assert_int_eq(rb_bundle_open("bad.tar", NULL, &b, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "bad.tar!manifest.json: artifacts.0: expected"));
 
     entry broken_manifest[] = {{"manifest.json", "{\"artifacts\": [\n,]}", 0, NULL}};
     write_tar("broken.tar", false, broken_manifest, 1);
-    ck_assert_int_eq(rb_bundle_open("broken.tar", &rb_bundle_default_limits, &b, &err), RB_EINPUT);
+    ck_assert_int_eq(rb_bundle_open("broken.tar", NULL, &b, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "broken.tar!manifest.json:2: invalid JSON"));
 }
 END_TEST
@@ -277,10 +277,10 @@ START_TEST(gzip_bomb_is_refused)
     free(zeros);
     rb_bundle *b;
     rb_error err;
-    ck_assert_int_eq(rb_bundle_open("bomb.tgz", &rb_bundle_default_limits, &b, &err), RB_EINPUT);
+    ck_assert_int_eq(rb_bundle_open("bomb.tgz", NULL, &b, &err), RB_EINPUT);
     ck_assert_msg(strstr(err.message, "bomb.tgz: expands more than 200 times"), "%s", err.message);
 
-    rb_bundle_limits small = rb_bundle_default_limits;
+    rb_bundle_limits small = rb_bundle_current_limits();
     small.max_member_bytes = 8;
     entry plain[] = {{"manifest.json", "{\"artifacts\": []}", 0, NULL}};
     write_tar("plain.tar", false, plain, 1);
@@ -309,7 +309,7 @@ START_TEST(triage_names_the_first_failing_layer)
         unit_write_file("inc/replay_audit.json", "{\"status\": \"failed\"}");
     rb_bundle *b;
     rb_error err;
-    ck_assert_int_eq(rb_bundle_open("inc", &rb_bundle_default_limits, &b, &err), RB_OK);
+    ck_assert_int_eq(rb_bundle_open("inc", NULL, &b, &err), RB_OK);
     json_t *t = rb_triage(b);
     const json_t *v = json_object_get(t, "verdict");
     ck_assert_str_eq(json_string_value(json_object_get(v, "layer")), triage_cases[_i][2]);

@@ -11,7 +11,7 @@
 #include "pack.h"
 #include "util.h"
 
-static const rb_load_opts plain_opts = {.max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
+static const rb_load_opts plain_opts = {0};
 
 /* Runs the rule file text over the document text (named doc); returns the
  * code of loading the rules, the findings in *out. */

@@ -16,7 +16,7 @@
 #include "timeutil.h"
 #include "util.h"
 
-static const rb_load_opts plain_opts = {.max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
+static const rb_load_opts plain_opts = {0};
 
 /* What a run gave: "RULE:LINE:KEY[:MESSAGE]" per finding in report order,
  * ';'-separated, and the pending count. */

@@ -13,7 +13,7 @@
 #include "timeutil.h"
 #include "util.h"
 
-static const rb_load_opts plain_opts = {.max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
+static const rb_load_opts plain_opts = {0};
 
 /* Writes text to the relative path name (making its directory). */
 static void write_file(const char *name, const char *text)

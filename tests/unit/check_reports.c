@@ -7,7 +7,7 @@
 
 #include "loader.h"
 
-static const rb_load_opts plain_opts = {.max_input_bytes = RB_DEFAULT_MAX_INPUT_BYTES};
+static const rb_load_opts plain_opts = {0};
 
 /* Loads text written to name; returns the code and leaves ev for checks. */
 static rb_code load(rb_evidence *ev, const char *name, const char *text, rb_error *err)
@@ -78,7 +78,10 @@ static const char *const bad_xml[][2] = {
     {"<?xml version=\"1.0\"?>\n<html/>", "bad.xml:2: the root element is <html>"},
     {"<?xml version=\"1.0\"?>\n<!DOCTYPE t [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
      "<testsuites><testsuite name=\"s\"><testcase name=\"c\">&x;</testcase></testsuite></testsuites>",
-     "bad.xml:2: the DOCTYPE declares entities"},
+     "bad.xml:2: the DOCTYPE declares an external or parameter entity"},
+    {"<?xml version=\"1.0\"?>\n<!DOCTYPE t [<!ENTITY x \"inside\">]>\n"
+     "<testsuites><testsuite name=\"s\"><testcase name=\"c\">&x;</testcase></testsuite></testsuites>",
+     "bad.xml:2: the DOCTYPE declares 1 entity, over the --max-xml-entities limit of 0"},
     {"<?xml version=\"1.0\"?>\n<!DOCTYPE t [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
      "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">"
      "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\"><!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">"
@@ -158,11 +161,13 @@ START_TEST(markdown_size_cap_and_bad_utf8)
     unit_enter_workdir();
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
-    rb_load_opts small = plain_opts;
-    small.max_markdown_bytes = 16;
+    rb_limits small = rb_limits_default;
+    small.markdown_bytes = 16;
+    rb_limits_set(&small);
     unit_write_file("big.md", "# a heading longer than sixteen bytes\n");
-    ck_assert_int_eq(rb_load_input(ev, "big.md", NULL, &small, &err), RB_EINPUT);
+    ck_assert_int_eq(rb_load_input(ev, "big.md", NULL, &plain_opts, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "big.md: 38 bytes is over the Markdown size cap of 16 bytes"));
+    rb_limits_set(&rb_limits_default);
     ck_assert_int_eq(load(ev, "latin1.md", "# caf\xe9\n\nna\xefve\n", &err), RB_OK);
     ck_assert_json_eq(json_object_get(json_object_get(ev->docs[0].value, "sections"), "caf\xef\xbf\xbd"),
                       "\"na\xef\xbf\xbdve\"");

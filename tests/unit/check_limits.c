@@ -1,0 +1,101 @@
+/*
+ * check_limits.c — the limits on hostile input: their options' values and
+ * the JSON depth limit with the path it names.
+ */
+#include "unit.h"
+
+#include "input_limits.h"
+
+START_TEST(sizes_take_binary_units)
+{
+    rb_limits l = rb_limits_default;
+    rb_error err;
+    ck_assert_int_eq(rb_limits_parse(&l, "max-input-size", "64M", &err), RB_OK);
+    ck_assert_uint_eq(l.input_bytes, (size_t)64 << 20);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-markdown-size", "1K", &err), RB_OK);
+    ck_assert_uint_eq(l.markdown_bytes, 1024);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-input-size", "12345", &err), RB_OK);
+    ck_assert_uint_eq(l.input_bytes, 12345);
+    static const char *const bad[] = {"", "0", "-1", "+5", " 5", "5k", "5MB", "1.5G", "17179869184G", "G"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_msg(rb_limits_parse(&l, "max-input-size", bad[i], &err) == RB_EUSAGE, "accepted '%s'", bad[i]);
+        ck_assert_ptr_nonnull(strstr(err.message, "--max-input-size"));
+    }
+    ck_assert_uint_eq(l.input_bytes, 12345);
+}
+END_TEST
+
+START_TEST(counts_have_ranges)
+{
+    rb_limits l = rb_limits_default;
+    rb_error err;
+    ck_assert_int_eq(rb_limits_parse(&l, "max-json-depth", "2048", &err), RB_OK);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-json-depth", "2049", &err), RB_EUSAGE);
+    ck_assert_str_eq(err.message, "--max-json-depth 2049: expected a whole number from 1 to 2048");
+    ck_assert_int_eq(rb_limits_parse(&l, "max-xml-entities", "0", &err), RB_OK);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-archive-ratio", "0", &err), RB_EUSAGE);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-archive-ratio", "50", &err), RB_OK);
+    ck_assert(l.archive_ratio == 50.0);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-yaml-nodes", "10M", &err), RB_EUSAGE);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-steps", "1", &err), RB_EUSAGE);
+    ck_assert(rb_limits_is_option("max-yaml-nodes"));
+    ck_assert(!rb_limits_is_option("max-steps"));
+}
+END_TEST
+
+START_TEST(json_depth_names_the_first_value_too_deep)
+{
+    rb_limits l = rb_limits_default;
+    l.json_depth = 3;
+    rb_limits_set(&l);
+    json_error_t e;
+    const char *ok = "{\"a\":{\"b\":[1]}}", *deep = "{\"a\":1,\"b\":{\"c\":[0,{\"d\":[]}]}}";
+    json_t *v = rb_json_parse(ok, strlen(ok), 0, &e);
+    ck_assert_ptr_nonnull(v);
+    json_decref(v);
+    ck_assert_ptr_null(rb_json_parse(deep, strlen(deep), 0, &e));
+    ck_assert_str_eq(e.text, "nested deeper than 3 levels, at 'b.c.1' (the --max-json-depth limit)");
+    ck_assert_str_eq(rb_json_error_place(&e).text, "1");
+    ck_assert_ptr_null(rb_json_parse(deep, strlen(deep), 0, NULL));
+    ck_assert_ptr_null(rb_json_parse("[1,", 3, 0, &e));
+    ck_assert_str_eq(rb_json_error_place(&e).text, "1:3");
+    rb_limits_set(&rb_limits_default);
+    v = rb_json_parse(deep, strlen(deep), 0, &e);
+    ck_assert_ptr_nonnull(v);
+    json_decref(v);
+}
+END_TEST
+
+START_TEST(help_lists_every_limit)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    rb_limits_help(f);
+    fclose(f);
+    static const char *const names[] = {"--max-input-size SIZE", "--max-markdown-size SIZE",
+                                        "--max-archive-ratio N", "--max-json-depth N", "--max-yaml-nodes N",
+                                        "--max-xml-entities N"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        ck_assert_msg(strstr(text, names[i]) != NULL, "help lacks %s", names[i]);
+        char name[32];
+        ck_assert_int_eq(sscanf(names[i] + 2, "%31s", name), 1);
+        ck_assert_msg(rb_limits_is_option(name), "%s is not parsed as a limit", name);
+    }
+    free(text);
+}
+END_TEST
+
+static Suite *limits_suite(void)
+{
+    Suite *s = suite_create("limits");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, sizes_take_binary_units);
+    tcase_add_test(tc, counts_have_ranges);
+    tcase_add_test(tc, json_depth_names_the_first_value_too_deep);
+    tcase_add_test(tc, help_lists_every_limit);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+RB_UNIT_MAIN(limits_suite)
