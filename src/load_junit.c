@@ -17,6 +17,7 @@
 #include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,12 +44,13 @@ static json_t *attr_json(xmlNode *node, const char *name)
     return j;
 }
 
-/* A `time` attribute in seconds (0 when absent or not a number). */
+/* A `time` attribute in seconds (0 when absent, negative or not a finite
+ * number: JSON has no infinity). */
 static double attr_seconds(xmlNode *node, const char *name)
 {
     char *v = attr(node, name), *end = NULL;
     double d = v ? strtod(v, &end) : 0;
-    if (!v || end == v || d < 0 || d != d)
+    if (!v || end == v || !(d >= 0) || !isfinite(d))
         d = 0;
     free(v);
     return d;
@@ -154,6 +156,21 @@ static void add_event(junit_load *l, const json_t *c, int64_t ts)
     rb_evidence_add_event(l->ev, origin, e);
 }
 
+/* Moves a case's start past its `time`; false when the clock cannot hold
+ * the end (a hostile or corrupt report), so the later cases of the suite
+ * have no time, and give no event. */
+static bool advance(int64_t *ts, double seconds)
+{
+    double us = seconds * 1e6;
+    if (!(us >= 0 && us < 0x1p63))
+        return false;
+    int64_t step = (int64_t)us;
+    if (*ts > 0 && step > INT64_MAX - *ts)
+        return false;
+    *ts += step;
+    return true;
+}
+
 static void load_suite(junit_load *l, xmlNode *suite, bool has_parent_ts, int64_t parent_ts)
 {
     char *name = attr(suite, "name");
@@ -175,7 +192,7 @@ static void load_suite(junit_load *l, xmlNode *suite, bool has_parent_ts, int64_
         count_case(json_object_get(l->doc, "counts"), status);
         if (has_ts)
             add_event(l, tc, ts);
-        ts += (int64_t)(json_real_value(json_object_get(tc, "time")) * 1e6);
+        has_ts = has_ts && advance(&ts, json_real_value(json_object_get(tc, "time")));
         json_array_append(cases, tc);
         json_array_append_new(l->cases, tc);
     }
