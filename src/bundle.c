@@ -155,6 +155,13 @@ static rb_code check_total(reading *r, uint64_t archive_bytes, rb_error *err)
     return RB_OK;
 }
 
+/* What libarchive says went wrong; it says nothing of some truncations. */
+static const char *archive_why(struct archive *a)
+{
+    const char *why = archive_error_string(a);
+    return why ? why : "truncated or corrupt (expected a tar archive, plain or gzip-, bzip2- or xz-compressed)";
+}
+
 /* Reads the data of the current tar entry, or marks it over the cap. */
 static rb_code read_entry_data(reading *r, struct archive *a, const char *name, uint64_t archive_bytes,
                                rb_error *err)
@@ -170,7 +177,7 @@ static rb_code read_entry_data(reading *r, struct archive *a, const char *name, 
         if (n < 0) {
             free(data);
             return rb_error_set(err, RB_EINPUT, "%s: member %s cannot be read: %s", r->b->path, name,
-                                archive_error_string(a));
+                                archive_why(a));
         }
         if (n == 0)
             break;
@@ -236,7 +243,7 @@ static rb_code read_tar(reading *r, rb_error *err)
     if (!rc)
         rb_sha256_hex(data, archive_bytes, r->b->sha256);
     if (!rc && archive_read_open_memory(a, data, archive_bytes) != ARCHIVE_OK)
-        rc = rb_error_set(err, RB_EINPUT, "%s: not a readable tar archive: %s", r->b->path, archive_error_string(a));
+        rc = rb_error_set(err, RB_EINPUT, "%s: not a readable tar archive: %s", r->b->path, archive_why(a));
     struct archive_entry *e;
     while (!rc) {
         int arc = archive_read_next_header(a, &e);
@@ -244,7 +251,7 @@ static rb_code read_tar(reading *r, rb_error *err)
             break;
         if (arc < ARCHIVE_WARN) {
             rc = rb_error_set(err, RB_EINPUT, "%s: not a readable tar archive after %zu members: %s", r->b->path,
-                              r->entries, archive_error_string(a));
+                              r->entries, archive_why(a));
             break;
         }
         if (++r->entries > r->limits->max_members)

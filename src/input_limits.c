@@ -194,6 +194,9 @@ static char *too_deep_path(const json_t *v, const char *path, size_t levels)
 json_t *rb_json_parse(const char *text, size_t len, size_t flags, json_error_t *e)
 {
     json_t *v = json_loadb(text, len, flags, e);
+    if (!v && e && json_error_code(e) == json_error_stack_overflow)
+        snprintf(e->text, sizeof e->text, "nested deeper than %d levels (jansson's own limit, the ceiling of "
+                 "--max-json-depth)", RB_JSON_DEPTH_CEILING);
     size_t limit = in_force->json_depth;
     if (!v || limit >= RB_JSON_DEPTH_CEILING || !deeper_than(v, limit))
         return v;
