@@ -212,6 +212,11 @@ static rb_code read_tar_entry(reading *r, struct archive *a, struct archive_entr
     const char *hardlink = archive_entry_hardlink(e), *symlink = archive_entry_symlink(e);
     if (!name) {
         unsafe(r, raw, rb_xasprintf("%s has %s (a member must stay inside the bundle)", raw, why));
+    } else if (!*name && type != AE_IFDIR) {
+        /* "." or "./": a file cannot be the bundle's root; keyed by the
+         * name as written, the only one it has. */
+        const char *shown = raw && *raw ? raw : "(no name)";
+        unsafe(r, shown, rb_xasprintf("%s names the bundle's root (expected a member inside it)", shown));
     } else if (hardlink) {
         char *target = clean_name(hardlink, &why);
         if (!target)

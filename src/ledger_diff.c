@@ -69,6 +69,7 @@ static rb_code key_columns(sqlite3 *db, const char *name, const char *table, jso
 /* One side of a table being read in key order. */
 typedef struct table_side {
     const char *name;     /* the ledger, for messages */
+    char *what;           /* "reading table T", for messages */
     sqlite3_stmt *stmt;   /* key columns first, then every column */
     int n_keys;
     bool has_row;
@@ -103,7 +104,8 @@ static rb_code side_open(table_side *s, sqlite3 *db, const char *table, const js
     quote_ident(&sql, table);
     rb_buf_printf(&sql, " ORDER BY %s", order.data);
     s->n_keys = (int)json_array_size(keys);
-    rb_code rc = rb_ledger_prepare(db, sql.data, s->name, "reading a table", &s->stmt, err);
+    s->what = rb_xasprintf("reading table %s", table);
+    rb_code rc = rb_ledger_prepare(db, sql.data, s->name, s->what, &s->stmt, err);
     rb_buf_free(&sql);
     rb_buf_free(&order);
     return rc;
@@ -124,7 +126,7 @@ static void hash_row(table_side *s)
 
 static rb_code side_next(table_side *s, rb_error *err)
 {
-    rb_code rc = rb_ledger_step(s->stmt, s->name, "reading a table", &s->has_row, err);
+    rb_code rc = rb_ledger_step(s->stmt, s->name, s->what, &s->has_row, err);
     if (!rc && s->has_row) {
         s->rows++;
         hash_row(s);
@@ -135,6 +137,7 @@ static rb_code side_next(table_side *s, rb_error *err)
 static json_t *side_close(table_side *s)
 {
     sqlite3_finalize(s->stmt);
+    free(s->what);
     char hex[RB_SHA256_HEX_LEN + 1];
     rb_sha256_final(s->hash, hex);
     return json_pack("{s:I, s:s}", "rows", (json_int_t)s->rows, "sha256", hex);

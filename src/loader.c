@@ -144,7 +144,12 @@ static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loa
         return loader->stream(ev, path, opts, err);
     unsigned char *data;
     size_t len;
-    if ((rc = rb_read_file(path, rb_limits_get()->input_bytes, &data, &len, err)))
+    size_t limit = rb_limits_get()->input_bytes;
+    struct stat st;
+    if (stat(path, &st) == 0 && (uint64_t)st.st_size > limit)
+        return rb_error_set(err, RB_EINPUT, "%s: %lld bytes, over the --max-input-size limit of %zu", path,
+                            (long long)st.st_size, limit);
+    if ((rc = rb_read_file(path, limit, &data, &len, err)))
         return rc;
     rb_input *in = rb_evidence_add_input(ev, path, loader->kind, data, len);
     rc = loader->load(ev, in, data, len, opts, err);
