@@ -20,6 +20,7 @@ enum {
     OPT_FAIL_ON,
     OPT_NOW,
     OPT_QUIET,
+    OPT_VERBOSE,
     OPT_NO_COLOR,
     OPT_PARAM,
     OPT_LENIENT,
@@ -50,6 +51,7 @@ static const struct option options[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"now", required_argument, NULL, OPT_NOW},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"param", required_argument, NULL, OPT_PARAM},
     {"lenient", no_argument, NULL, OPT_LENIENT},
@@ -111,6 +113,8 @@ void rb_cli_help_options(FILE *out)
             "  --timestamps          write when the run started (UTC) into JUnit reports; reports\n"
             "                        hold no wall-clock time otherwise\n"
             "  --quiet               write no report to standard output; the exit status tells\n"
+            "  --verbose             say on standard error what the run assumed on your behalf\n"
+            "                        (a time without a zone read as UTC, ...)\n"
             "  --no-color            no colours in the text report (also: NO_COLOR set)\n"
             "  --help                show this help\n"
             "\n"
@@ -236,6 +240,9 @@ static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
     case OPT_QUIET:
         o->quiet = true;
         return RB_OK;
+    case OPT_VERBOSE:
+        o->verbose = true;
+        return RB_OK;
     case OPT_NO_COLOR:
         o->no_color = true;
         return RB_OK;
@@ -310,6 +317,7 @@ rb_code rb_cli_parse(rb_cli *o, int argc, char **argv, rb_error *err)
     for (int i = optind; i < argc; i++)
         push(&o->inputs, &o->n_inputs, argv[i]);
     rb_limits_set(&o->limits);
+    rb_verbose_set(o->verbose);
     return RB_OK;
 }
 

@@ -40,7 +40,7 @@ typedef struct rb_cli {
     rb_severity fail_on;        /* --fail-on; error by default */
     bool has_now;               /* --now */
     int64_t now;
-    bool quiet, no_color, lenient, help;
+    bool quiet, verbose, no_color, lenient, help;
     bool timestamps;            /* --timestamps: wall-clock time in JUnit reports */
     rb_overrides overrides;     /* --param */
     char *waivers;              /* --waivers, or NULL */

@@ -46,6 +46,8 @@ rb_code rb_event_cursor_open(rb_evidence *ev, rb_event_cursor **out, rb_error *e
     c->ev = ev;
     c->sources = rb_xcalloc(ev->n_inputs + 1, sizeof *c->sources);
     ev->n_events = 0;
+    for (size_t i = 0; i < ev->n_inputs; i++)
+        ev->inputs[i]->n_events = 0;
     ev->has_newest = false;
     ev->newest_ts = 0;
     rb_evidence_sort(ev);
@@ -105,6 +107,7 @@ static rb_code take_next(rb_event_cursor *c, bool *done, rb_error *err)
     }
     rb_evidence *ev = c->ev;
     ev->n_events++;
+    ev->inputs[c->current.origin.input->index]->n_events++;
     if (c->current.ts != RB_TS_NONE && (!ev->has_newest || c->current.ts > ev->newest_ts)) {
         ev->newest_ts = c->current.ts;
         ev->has_newest = true;

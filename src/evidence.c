@@ -4,6 +4,7 @@
 #include "evidence.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ rb_evidence *rb_evidence_new(void)
 {
     rb_evidence *ev = rb_xcalloc(1, sizeof(rb_evidence));
     ev->triage = json_array();
+    ev->skipped = json_array();
     return ev;
 }
 
@@ -42,11 +44,13 @@ void rb_evidence_free(rb_evidence *ev)
     }
     free(ev->ledgers);
     json_decref(ev->triage);
+    json_decref(ev->skipped);
     for (size_t i = 0; i < ev->n_inputs; i++) {
         rb_input *in = ev->inputs[i];
         if (in->reader)
             in->reader->free(in->reader_state);
         json_decref(in->names);
+        json_decref(in->account);
         free(in->path);
         free(in);
     }
@@ -84,6 +88,49 @@ rb_input *rb_evidence_add_streamed_input(rb_evidence *ev, const char *path, cons
     in->reader = reader;
     in->reader_state = reader_state;
     return in;
+}
+
+/* A printf-style text as a JSON string. */
+static json_t *vformat(const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    char *text = rb_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+    vsnprintf(text, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+    json_t *s = rb_json_text(text, strlen(text));
+    free(text);
+    return s;
+}
+
+void rb_evidence_skip(rb_evidence *ev, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *reason = vformat(fmt, ap);
+    va_end(ap);
+    json_array_append_new(ev->skipped, json_pack("{s:o, s:o}", "path", rb_json_text(path, strlen(path)),
+                                                 "reason", reason));
+}
+
+json_t *rb_input_account(rb_input *in)
+{
+    if (!in->account)
+        in->account = json_object();
+    return in->account;
+}
+
+void rb_input_note(rb_input *in, const char *fmt, ...)
+{
+    json_t *account = rb_input_account(in);
+    json_t *notes = json_object_get(account, "notes");
+    if (!notes)
+        json_object_set_new(account, "notes", notes = json_array());
+    va_list ap;
+    va_start(ap, fmt);
+    json_array_append_new(notes, vformat(fmt, ap));
+    va_end(ap);
 }
 
 const char *rb_input_intern(rb_input *in, const char *s)
@@ -216,6 +263,7 @@ void rb_evidence_add_document(rb_evidence *ev, rb_origin origin, json_t *value,
     d->value = value;
     d->lines = lines;
     d->origin = origin;
+    ev->inputs[origin.input->index]->n_documents++;
     d->meta = json_pack("{s:s, s:s}", "path", origin.input->path, "kind", origin.input->kind);
     if (role)
         json_object_set_new(d->meta, "role", json_string(role));

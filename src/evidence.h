@@ -39,6 +39,13 @@ typedef struct rb_input {
     void *reader_state;                /* owned; freed by reader->free */
     json_t *names;     /* strings origins borrow (table names, commits): the
                           keys of this object, which keep their place */
+    /* What the report accounts for (rb_input_note): */
+    uint64_t n_events;    /* events the last pass read from it */
+    uint64_t n_documents; /* documents made from it */
+    json_t *account;      /* object of what else the report says of it, or
+                             NULL: "notes" (texts a reader of the report
+                             must see) and members its loader sets, such as
+                             a ledger's "tables" (owned) */
 } rb_input;
 
 /* Where an event, a document or a finding comes from. */
@@ -50,6 +57,16 @@ typedef struct rb_origin {
     const char *commit;    /* the commit of a git revision (borrowed from the
                               input), or NULL */
 } rb_origin;
+
+/* Adds a note that every report shows with the input: something about
+ * how it was read that changes what its findings, or their absence, mean
+ * ("its timestamp '...' is no time: its events count only where no window
+ * applies").  printf-style. */
+void rb_input_note(rb_input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The input's account object (created when absent), for a loader to set
+ * structured members the JSON report shows as they are. */
+json_t *rb_input_account(rb_input *in);
 
 /* A string that lives as long as the input (e.g. a table name for
  * origins); equal strings share one copy. */
@@ -126,6 +143,8 @@ struct rb_evidence {
     rb_ledger *ledgers;
     size_t n_ledgers, cap_ledgers;
     json_t *triage;      /* array: the triage verdict of each bundle (triage.h) */
+    json_t *skipped;     /* array of {"path", "reason"}: what was given or
+                            found but not read, in the order met */
     bool has_newest;
     int64_t newest_ts; /* the newest event ts of the last pass: the default --now */
     /* Set by the engine for its pass (borrowed): event lines it says no rule
@@ -135,6 +154,12 @@ struct rb_evidence {
 
 rb_evidence *rb_evidence_new(void);
 void rb_evidence_free(rb_evidence *ev);
+
+/* Records something given or found that was not read (a file of no known
+ * kind in a directory, a bundle member, a table): every report lists it
+ * with the reason.  printf-style reason. */
+void rb_evidence_skip(rb_evidence *ev, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Registers an input and hashes its bytes.  Returns the input (owned by ev). */
 rb_input *rb_evidence_add_input(rb_evidence *ev, const char *path, const char *kind,

@@ -53,13 +53,19 @@ static json_t *findings_json(const rb_findings *list)
     return a;
 }
 
+/* Each input with what was read from it, and what its loader adds
+ * (notes, a ledger's tables, ...). */
 static json_t *inputs_json(const rb_evidence *ev)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < ev->n_inputs; i++) {
         const rb_input *in = ev->inputs[i];
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "path", in->path, "kind", in->kind,
-                                           "sha256", in->sha256, "bytes", (json_int_t)in->bytes));
+        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "path", in->path, "kind", in->kind, "sha256",
+                              in->sha256, "bytes", (json_int_t)in->bytes, "events", (json_int_t)in->n_events,
+                              "documents", (json_int_t)in->n_documents);
+        if (in->account)
+            json_object_update(j, in->account);
+        json_array_append_new(a, j);
     }
     return a;
 }
@@ -80,7 +86,7 @@ static json_t *rules_json(const rb_ruleset *rs)
 static json_t *summary_json(const rb_report *rep)
 {
     const rb_summary *s = &rep->summary;
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                      "findings", (json_int_t)(s->errors + s->warnings + s->notes),
                      "error", (json_int_t)s->errors,
                      "warning", (json_int_t)s->warnings,
@@ -91,6 +97,7 @@ static json_t *summary_json(const rb_report *rep)
                      "inputs", (json_int_t)rep->evidence->n_inputs,
                      "events", (json_int_t)rep->evidence->n_events,
                      "documents", (json_int_t)rep->evidence->n_docs,
+                     "skipped", (json_int_t)json_array_size(rep->evidence->skipped),
                      "rules", (json_int_t)rep->rules->n);
 }
 
@@ -99,11 +106,12 @@ static rb_code write_json(const rb_report *rep, const rb_report_style *style, FI
     char now[48];
     if (rep->has_now)
         rb_time_format(rep->now, now, sizeof now);
-    json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:o, s:o, s:o, s:o}",
+    json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:O, s:o, s:o, s:o, s:o}",
                             "schema", "rbaudit-report/1",
                             "tool", "name", PACKAGE_NAME, "version", PACKAGE_VERSION,
                             "now", rep->has_now ? json_string(now) : json_null(),
                             "inputs", inputs_json(rep->evidence),
+                            "skipped", rep->evidence->skipped,
                             "rules", rules_json(rep->rules),
                             "findings", findings_json(rep->findings),
                             "suppressed", findings_json(rep->suppressed),

@@ -370,3 +370,22 @@ const char **rb_json_sorted_keys(const json_t *object, size_t *n)
         qsort(keys, *n, sizeof *keys, rb_strcmp_ptr);
     return keys;
 }
+
+static bool verbose;
+
+void rb_verbose_set(bool on)
+{
+    verbose = on;
+}
+
+void rb_verbose(const char *fmt, ...)
+{
+    if (!verbose)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("rbaudit: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}

@@ -92,4 +92,11 @@ bool rb_str_in_list(const char *s, const char *const *list);
 /* Comparison for qsort of C strings. */
 int rb_strcmp_ptr(const void *a, const void *b);
 
+/* --verbose: a line on standard error about a choice the run made on the
+ * user's behalf (a time without a zone read as UTC).  Process-wide, set
+ * once by option parsing; off by default.  Never in a report, so reports
+ * stay the same with and without it. */
+void rb_verbose_set(bool on);
+void rb_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
