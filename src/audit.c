@@ -87,12 +87,58 @@ static const char *run_started(char *buf, size_t size)
     return buf;
 }
 
+/* What the command line named as evidence, for messages. */
+static void describe_inputs(const rb_cli *o, rb_buf *b)
+{
+    const char *sep = "";
+    if (o->repo) {
+        rb_buf_printf(b, "--repo %s", o->repo);
+        sep = ", ";
+    }
+    if (o->new_file) {
+        rb_buf_printf(b, "%s--old %s --new %s", sep, o->old_file, o->new_file);
+        sep = ", ";
+    }
+    for (size_t i = 0; i < o->n_inputs; i++) {
+        rb_buf_printf(b, "%s%s", sep, o->inputs[i]);
+        sep = ", ";
+    }
+}
+
+/* How many skipped entries an error quotes before "and N more". */
+#define QUOTED_SKIPS 3
+
+/* A run that read no event, no document and no ledger audited nothing: it
+ * must not pass as "no findings" (unless --allow-empty says it may), and
+ * the error says what was skipped, which is usually why. */
+static rb_code check_audited(const rb_audit *run, rb_error *err)
+{
+    const rb_evidence *ev = run->evidence;
+    if (run->cli.allow_empty || ev->n_events || ev->n_docs || ev->n_ledgers)
+        return RB_OK;
+    rb_buf b = {0};
+    describe_inputs(&run->cli, &b);
+    size_t skipped = json_array_size(ev->skipped);
+    rb_buf_printf(&b, " gave no event, no document and no ledger");
+    for (size_t i = 0; i < skipped && i < QUOTED_SKIPS; i++) {
+        const json_t *skip = json_array_get(ev->skipped, i);
+        rb_buf_printf(&b, "%s%s: %s", i ? "; " : " (skipped ", json_string_value(json_object_get(skip, "path")),
+                      json_string_value(json_object_get(skip, "reason")));
+    }
+    if (skipped > QUOTED_SKIPS)
+        rb_buf_printf(&b, "; and %zu more", skipped - QUOTED_SKIPS);
+    rb_code rc = rb_error_set(err, RB_EINPUT, "nothing to audit: %s%s; --allow-empty accepts a run that audits "
+                              "nothing", b.data, skipped ? ")" : "");
+    rb_buf_free(&b);
+    return rc;
+}
+
 static rb_code audit(rb_audit *run, const rb_audit_mode *mode, rb_output **outputs, size_t *n_outputs,
                      rb_error *err)
 {
     rb_code rc;
     if ((rc = mode->validate(&run->cli, err)) || (rc = open_outputs(&run->cli, outputs, n_outputs, err)) ||
-        (rc = mode->produce(run, err)))
+        (rc = mode->produce(run, err)) || (rc = check_audited(run, err)))
         return rc;
     size_t baselined = 0;
     if ((rc = suppress_known(run, run->result.has_end ? run->result.end : 0, &baselined, err)))

@@ -331,7 +331,7 @@ static rb_code walk_dir(dir_walk *w, const char *dir, rb_error *err)
 {
     if (++w->depth > 64)
         return rb_error_set(err, RB_EINPUT, "%s: directories nested more than 64 deep", dir);
-    rb_code rc = rb_dir_each(dir, RB_EINPUT, visit, w, err);
+    rb_code rc = rb_dir_each(dir, 0, RB_EINPUT, visit, w, err);
     w->depth--;
     return rc;
 }
@@ -377,8 +377,12 @@ static void strip_single_root(rb_bundle *b)
 static rb_code read_manifest(rb_bundle *b, rb_error *err)
 {
     const rb_bundle_member *m = rb_bundle_find(b, MANIFEST);
+    for (size_t i = 0; !m && i < b->n_problems; i++)
+        if (strcmp(b->problems[i].member, MANIFEST) == 0)
+            return rb_error_set(err, RB_EINPUT, "%s: the bundle's %s is not read: %s", b->path, MANIFEST,
+                                b->problems[i].message);
     if (!m)
-        return rb_error_set(err, RB_EINPUT, "%s: not an incident bundle: no %s at its root (expected a manifest "
+        return rb_error_set(err, RB_EKIND, "%s: not an incident bundle: no %s at its root (expected a manifest "
                             "listing the artifacts with their sha256 and role)", b->path, MANIFEST);
     if (!b->is_archive) {
         memcpy(b->sha256, m->sha256, sizeof b->sha256);

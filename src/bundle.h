@@ -81,9 +81,10 @@ bool rb_bundle_sniff(const unsigned char *data, size_t len);
 /*
  * Reads the bundle at path and its manifest, then checks every member
  * against the manifest (problems "missing", "hash-mismatch", "unlisted",
- * after the "unsafe" ones).  An unreadable archive, a cap exceeded, a
- * missing or invalid manifest.json is an RB_EINPUT error naming the bundle
- * (and the manifest's line).  limits NULL: rb_bundle_current_limits().
+ * after the "unsafe" ones).  An archive with no manifest.json at its root
+ * is no bundle: RB_EKIND.  An unreadable archive, a cap exceeded, an
+ * invalid manifest.json is an RB_EINPUT error naming the bundle (and the
+ * manifest's line).  limits NULL: rb_bundle_current_limits().
  * *out is the caller's: rb_bundle_free.
  */
 rb_code rb_bundle_open(const char *path, const rb_bundle_limits *limits, rb_bundle **out, rb_error *err);

@@ -24,6 +24,7 @@ enum {
     OPT_NO_COLOR,
     OPT_PARAM,
     OPT_LENIENT,
+    OPT_ALLOW_EMPTY,
     OPT_WAIVERS,
     OPT_BASELINE,
     OPT_REPO,
@@ -55,6 +56,7 @@ static const struct option options[] = {
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"param", required_argument, NULL, OPT_PARAM},
     {"lenient", no_argument, NULL, OPT_LENIENT},
+    {"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
     {"waivers", required_argument, NULL, OPT_WAIVERS},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"repo", required_argument, NULL, OPT_REPO},
@@ -97,6 +99,8 @@ void rb_cli_help_options(FILE *out)
             "                        newest event time in the evidence)\n"
             "  --param RULE.NAME=V   override a rule parameter (V is read as a YAML scalar)\n"
             "  --lenient             report invalid event lines as RBA-INPUT findings and go on\n"
+            "  --allow-empty         let a run that read no event, no document and no ledger\n"
+            "                        pass (otherwise: exit 2, nothing to audit)\n"
             "  --waivers FILE        waivers to apply (default: .rbaudit-waivers.yaml in the\n"
             "                        current directory, if there is one); see doc/rules.md\n"
             "  --baseline FILE       an earlier JSON report: its findings are suppressed as\n"
@@ -250,6 +254,9 @@ static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
         return rb_overrides_add(&o->overrides, arg, err);
     case OPT_LENIENT:
         o->lenient = true;
+        return RB_OK;
+    case OPT_ALLOW_EMPTY:
+        o->allow_empty = true;
         return RB_OK;
     case OPT_WAIVERS:
         return set_string(&o->waivers, arg);

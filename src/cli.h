@@ -41,6 +41,7 @@ typedef struct rb_cli {
     bool has_now;               /* --now */
     int64_t now;
     bool quiet, verbose, no_color, lenient, help;
+    bool allow_empty;           /* --allow-empty: a run that audits nothing may pass */
     bool timestamps;            /* --timestamps: wall-clock time in JUnit reports */
     rb_overrides overrides;     /* --param */
     char *waivers;              /* --waivers, or NULL */

@@ -34,6 +34,7 @@ int rb_error_exit_status(rb_code code)
     case RB_EUSAGE:
     case RB_EINPUT:
     case RB_ERULE:
+    case RB_EKIND:
         return 2;
     case RB_EINTERNAL:
     default:

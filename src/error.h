@@ -13,6 +13,9 @@ typedef enum rb_code {
     RB_EUSAGE,    /* bad command line: exit 2 */
     RB_EINPUT,    /* unreadable or invalid evidence: exit 2 */
     RB_ERULE,     /* invalid rule file or parameter: exit 2 */
+    RB_EKIND,     /* an input is not of the kind its name or --kind says
+                     (XML that is not JUnit): exit 2 when it was named, a
+                     skipped entry when a directory walk found it */
     RB_EINTERNAL  /* a bug or resource failure: exit 3 */
 } rb_code;
 
@@ -29,8 +32,8 @@ void rb_error_clear(rb_error *err);
 rb_code rb_error_set(rb_error *err, rb_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The process exit status for a code (SPEC §2): 2 for usage, input and rule
- * errors, 3 for internal ones. */
+/* The process exit status for a code: 2 for usage, input, kind and rule
+ * errors, 3 for internal ones (rbaudit(1), EXIT STATUS). */
 int rb_error_exit_status(rb_code code);
 
 #endif

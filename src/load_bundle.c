@@ -9,8 +9,8 @@
  *   {bundle, product, integrity: {ok, problems: [{member, kind, message}]},
  *    layers: {spec|policy|environment|snapshot|product: {status, artifacts,
  *    reasons}}, verdict: {layer, reasons, interpretation, ...} or null}
- * Members of no known kind (notes, logs) are passed over; a bundle inside a
- * bundle is not opened.
+ * Members of no known kind (notes, logs) are listed as skipped with the
+ * reason; a bundle inside a bundle is not opened (listed too).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +19,6 @@
 #include "loader.h"
 #include "triage.h"
 #include "util.h"
-
-/* The loader of a member: by its name, else by its content. */
-static const rb_loader *member_loader(const rb_bundle_member *m)
-{
-    const rb_loader *l = rb_loader_for_name(m->name);
-    if (!l)
-        l = rb_loader_sniff(m->data, m->len);
-    return l && l->load ? l : NULL;
-}
 
 static void set_roles(rb_evidence *ev, size_t from, const char *role)
 {
@@ -38,10 +29,18 @@ static void set_roles(rb_evidence *ev, size_t from, const char *role)
 static rb_code load_member(rb_evidence *ev, const rb_bundle *b, const rb_bundle_member *m,
                            const rb_load_opts *opts, rb_error *err)
 {
-    const rb_loader *loader = member_loader(m);
-    if (!loader)
-        return RB_OK;
     char *name = rb_xasprintf("%s!%s", b->path, m->name);
+    rb_buf why = {0};
+    const rb_loader *loader = rb_loader_choose(m->name, m->data, m->len, &why);
+    if (loader && !loader->load)
+        rb_buf_printf(&why, "a %s inside a bundle is not opened", loader->kind);
+    if (!loader || !loader->load) {
+        rb_evidence_skip(ev, name, "%s", why.data);
+        rb_buf_free(&why);
+        free(name);
+        return RB_OK;
+    }
+    rb_buf_free(&why);
     rb_input *in = rb_evidence_add_input(ev, name, loader->kind, m->data, m->len);
     free(name);
     size_t docs_before = ev->n_docs;
@@ -96,11 +95,22 @@ static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_op
     return rc;
 }
 
+/* A tar or gzip archive; whether it is a bundle (manifest.json at its
+ * root) is known once it is read: rb_bundle_open says RB_EKIND. */
+static bool sniff_bundle(const unsigned char *data, size_t len, rb_buf *why)
+{
+    bool archive = rb_bundle_sniff(data, len);
+    if (!archive && why)
+        rb_buf_puts(why, "not a tar or gzip archive");
+    return archive;
+}
+
 static const char *const bundle_suffixes[] = {".tar", ".tar.gz", ".tgz", NULL};
 
 const rb_loader rb_loader_bundle = {
     .kind = "bundle",
     .suffixes = bundle_suffixes,
-    .sniff = rb_bundle_sniff,
+    .sniff = sniff_bundle,
+    .generic_suffixes = true,
     .stream = stream_bundle,
 };

@@ -23,8 +23,9 @@ static rb_code load_json(rb_evidence *ev, rb_input *in, const unsigned char *dat
     return RB_OK;
 }
 
-static bool sniff_json(const unsigned char *data, size_t len)
+static bool sniff_json(const unsigned char *data, size_t len, rb_buf *why)
 {
+    (void)why;
     size_t i = 0;
     while (i < len && isspace(data[i]))
         i++;

@@ -368,8 +368,9 @@ static rb_code load_jsonl(rb_evidence *ev, rb_input *in, const unsigned char *da
 
 /* Looks like JSON Lines: the first non-blank line is a whole JSON object and
  * something follows it. */
-static bool sniff_jsonl(const unsigned char *data, size_t len)
+static bool sniff_jsonl(const unsigned char *data, size_t len, rb_buf *why)
 {
+    (void)why;
     const char *p = (const char *)data, *end = p + len;
     while (p < end && isspace((unsigned char)*p))
         p++;

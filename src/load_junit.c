@@ -17,6 +17,7 @@
 #include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/parserInternals.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,14 +300,62 @@ static rb_code load_junit(rb_evidence *ev, rb_input *in, const unsigned char *da
     return rc;
 }
 
-/* An XML file whose first element is a JUnit root. */
-static bool sniff_junit(const unsigned char *data, size_t len)
+/* The SAX callback of first_element: keeps the first element's local name
+ * and stops the parser there. */
+static void note_first_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+                               int n_namespaces, const xmlChar **namespaces, int n_attributes, int n_defaulted,
+                               const xmlChar **attributes)
 {
-    const char *p = (const char *)data;
-    for (size_t i = 0; i + 1 < len && i < 4096; i++)
-        if (p[i] == '<' && p[i + 1] != '?' && p[i + 1] != '!')
-            return strncmp(p + i, "<testsuites", 11) == 0 || strncmp(p + i, "<testsuite", 10) == 0;
-    return false;
+    (void)prefix, (void)uri, (void)n_namespaces, (void)namespaces, (void)n_attributes, (void)n_defaulted,
+        (void)attributes;
+    xmlParserCtxtPtr ctxt = ctx;
+    char **name = ctxt->_private;
+    if (!*name)
+        *name = rb_xstrdup((const char *)localname);
+    xmlStopParser(ctxt);
+}
+
+/* The local name of the first element of XML data (a new string), or
+ * NULL when the data is not XML up to there.  A SAX parser stops at the
+ * first element, so a large file costs no more than its first bytes, and
+ * what comes after (an entity a full read refuses, a truncated end) does
+ * not change what kind the file is.  As for the full read, the network is
+ * off and entities are neither loaded nor substituted. */
+static char *first_element(const unsigned char *data, size_t len)
+{
+    size_t i = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < len && strchr(" \t\r\n", data[i]))
+        i++;
+    if (i == len || data[i] != '<' || len > (size_t)INT32_MAX)
+        return NULL;
+    xmlSAXHandler sax;
+    xmlSAXVersion(&sax, 2); /* libxml2's own handling of the prolog and DOCTYPE */
+    sax.startElementNs = note_first_element;
+    char *name = NULL;
+    xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, NULL);
+    if (!ctxt)
+        rb_out_of_memory(sizeof *ctxt);
+    ctxt->_private = &name;
+    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlParseChunk(ctxt, (const char *)data, (int)len, 1);
+    xmlFreeDoc(ctxt->myDoc);
+    xmlFreeParserCtxt(ctxt);
+    return name;
+}
+
+/* XML whose root element is a JUnit root; anything else says what it is,
+ * so that a directory of CI artifacts can list its coverage report or
+ * pom.xml as skipped. */
+static bool sniff_junit(const unsigned char *data, size_t len, rb_buf *why)
+{
+    char *root = first_element(data, len);
+    bool junit = root && (strcmp(root, "testsuites") == 0 || strcmp(root, "testsuite") == 0);
+    if (!junit && why && root)
+        rb_buf_printf(why, "XML whose root element is <%s>, not JUnit's <testsuites> or <testsuite>", root);
+    else if (!junit && why)
+        rb_buf_puts(why, "not XML (JUnit results are XML whose root element is <testsuites> or <testsuite>)");
+    free(root);
+    return junit;
 }
 
 static const char *const junit_suffixes[] = {".xml", NULL};
@@ -315,5 +364,6 @@ const rb_loader rb_loader_junit = {
     .kind = "junit",
     .suffixes = junit_suffixes,
     .sniff = sniff_junit,
+    .generic_suffixes = true,
     .load = load_junit,
 };

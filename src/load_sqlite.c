@@ -193,12 +193,24 @@ static rb_code stream_sqlite(rb_evidence *ev, const char *path, const rb_load_op
     return RB_OK;
 }
 
+/* A SQLite file starts with its header string; a .db without it is some
+ * other database, or an encrypted one, which no query could read. */
+static bool sniff_sqlite(const unsigned char *data, size_t len, rb_buf *why)
+{
+    bool sqlite = rb_ledger_sniff(data, len);
+    if (!sqlite && why)
+        rb_buf_puts(why, "not a SQLite database (no \"SQLite format 3\" header: another kind of file, or "
+                         "an encrypted database)");
+    return sqlite;
+}
+
 static const char *const sqlite_suffixes[] = {".db", ".sqlite", ".sqlite3", NULL};
 
 const rb_loader rb_loader_sqlite = {
     .kind = "sqlite",
     .suffixes = sqlite_suffixes,
-    .sniff = rb_ledger_sniff,
+    .sniff = sniff_sqlite,
+    .generic_suffixes = true,
     .load = load_sqlite,
     .stream = stream_sqlite,
 };

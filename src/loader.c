@@ -72,10 +72,23 @@ static const char *suffix_list(void)
     return list;
 }
 
+/* The kinds told by content, for messages ("sqlite, bundle, jsonl"). */
+static const char *sniffed_kinds(void)
+{
+    static char list[256];
+    if (!list[0]) {
+        for (size_t i = 0; i < N_LOADERS; i++)
+            if (loaders[i]->sniff)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
+                         loaders[i]->kind);
+    }
+    return list;
+}
+
 const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len)
 {
     for (size_t i = 0; i < N_LOADERS; i++)
-        if (loaders[i]->sniff && loaders[i]->sniff(data, len))
+        if (loaders[i]->sniff && loaders[i]->sniff(data, len, NULL))
             return loaders[i];
     return NULL;
 }
@@ -108,37 +121,72 @@ void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event
             rb_source_apply_one(&opts->sources[i], event);
 }
 
-/* How much of a file with an unknown name is read to tell its kind. */
+/* How much of a file is read to tell its kind from its content. */
 #define SNIFF_BYTES ((size_t)64 << 10)
 
-/* Tells a file's kind from its first bytes. */
-static rb_code sniff_file(const char *path, const rb_loader **loader, rb_error *err)
+/* The first bytes of a file, NUL-terminated (the caller frees *head). */
+static rb_code read_head(const char *path, unsigned char **head, size_t *len, rb_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    unsigned char *head = rb_xmalloc(SNIFF_BYTES + 1);
-    size_t len = fread(head, 1, SNIFF_BYTES, f);
+    *head = rb_xmalloc(SNIFF_BYTES + 1);
+    *len = fread(*head, 1, SNIFF_BYTES, f);
     int failed = ferror(f);
     fclose(f);
-    head[len] = '\0';
-    *loader = failed ? NULL : rb_loader_sniff(head, len);
-    free(head);
-    if (failed)
+    (*head)[*len] = '\0';
+    if (failed) {
+        free(*head);
+        *head = NULL;
         return rb_error_set(err, RB_EINPUT, "%s: read error", path);
-    if (!*loader)
-        return rb_error_set(err, RB_EINPUT,
-                            "%s: cannot tell what kind of evidence this is (expected a name ending in "
-                            "%s, or --kind KIND=%s with KIND one of: %s)",
-                            path, suffix_list(), path, rb_loader_kinds());
+    }
     return RB_OK;
 }
 
+const rb_loader *rb_loader_choose(const char *name, const unsigned char *data, size_t len, rb_buf *why)
+{
+    const rb_loader *loader = rb_loader_for_name(name);
+    if (loader && (!loader->generic_suffixes || loader->sniff(data, len, why)))
+        return loader;
+    if (!loader && (loader = rb_loader_sniff(data, len)))
+        return loader;
+    if (!why->data)
+        rb_buf_puts(why, "no known kind of evidence (neither its name nor its content tells one)");
+    return NULL;
+}
+
+/* The loader of a file not forced to a kind (rb_loader_choose), reading
+ * its first bytes only when its name does not settle it.  RB_EKIND when
+ * no kind fits, with `why` saying in a few words what the file is instead
+ * and the error adding how to read it. */
+static rb_code choose_loader(const char *path, const rb_loader **loader, rb_buf *why, rb_error *err)
+{
+    *loader = rb_loader_for_name(path);
+    if (*loader && !(*loader)->generic_suffixes)
+        return RB_OK;
+    unsigned char *head;
+    size_t len;
+    rb_code rc = read_head(path, &head, &len, err);
+    if (rc)
+        return rc;
+    const char *name = rb_path_logical(path);
+    if (!(*loader = rb_loader_choose(path, head, len, why)))
+        rc = rb_error_set(err, RB_EKIND,
+                          "%s: %s (rbaudit reads names ending in %s, content told as one of %s, or "
+                          "--kind KIND=%s with KIND one of: %s)",
+                          name, why->data, suffix_list(), sniffed_kinds(), name, rb_loader_kinds());
+    free(head);
+    return rc;
+}
+
+/* Loads a file with loader, or with the one choose_loader finds. */
 static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loader,
                          const rb_load_opts *opts, rb_error *err)
 {
-    rb_code rc;
-    if (!loader && (rc = sniff_file(path, &loader, err)))
+    rb_buf why = {0};
+    rb_code rc = loader ? RB_OK : choose_loader(path, &loader, &why, err);
+    rb_buf_free(&why);
+    if (rc)
         return rc;
     if (loader->stream)
         return loader->stream(ev, path, opts, err);
@@ -157,6 +205,8 @@ static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loa
     return rc;
 }
 
+#define IGNORE_FILE ".rbauditignore"
+
 /* The patterns of one directory's .rbauditignore: paths below that
  * directory (relative to it) that a walk passes over, such as a corpus's
  * expected.json.  A walk keeps those of every directory it is in. */
@@ -171,7 +221,7 @@ typedef struct ignore_file {
  * skipped.  No file is no pattern. */
 static rb_code ignore_read(ignore_file *ig, const char *dir, rb_error *err)
 {
-    char *path = rb_xasprintf("%s/.rbauditignore", dir);
+    char *path = rb_xasprintf("%s/%s", dir, IGNORE_FILE);
     struct stat st;
     unsigned char *data = NULL;
     size_t len, cap = 0;
@@ -200,16 +250,20 @@ static void ignore_clear(ignore_file *ig)
     free(ig->patterns);
 }
 
-static bool ignored(const ignore_file *ig, const char *path)
+/* The .rbauditignore pattern that passes over path, or NULL; *dir is the
+ * directory of the file that holds it. */
+static const char *ignored(const ignore_file *ig, const char *path, const char **dir)
 {
     for (; ig; ig = ig->parent) {
         const char *rel = path + strlen(ig->dir);
         rel += strspn(rel, "/");
         for (size_t i = 0; i < ig->n; i++)
-            if (fnmatch(ig->patterns[i], rel, 0) == 0)
-                return true;
+            if (fnmatch(ig->patterns[i], rel, 0) == 0) {
+                *dir = ig->dir;
+                return ig->patterns[i];
+            }
     }
-    return false;
+    return NULL;
 }
 
 /* A directory walk in progress. */
@@ -223,23 +277,62 @@ typedef struct walk {
 static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
                               int depth, const ignore_file *parent, rb_error *err);
 
-/* In a walk only names that say their kind are read: a directory holds
- * notes and scripts too. */
+/* A file a walk finds that is of no kind rbaudit reads is skipped, with
+ * the reason (why, or else its RB_EKIND error without the path). */
+static rb_code skip_other_kind(rb_evidence *ev, const char *path, const rb_buf *why, rb_error *err)
+{
+    const char *logical = rb_path_logical(path);
+    const char *reason = why->data ? why->data : err->message;
+    size_t n = strlen(logical);
+    if (!why->data && strncmp(reason, logical, n) == 0 && strncmp(reason + n, ": ", 2) == 0)
+        reason += n + 2;
+    rb_evidence_skip(ev, logical, "%s", reason);
+    rb_error_clear(err);
+    return RB_OK;
+}
+
+/* Every entry a walk meets is read or recorded as skipped, with why: a
+ * directory of CI artifacts holds coverage reports, notes and scripts
+ * too, and a report must say what it did not read. */
 static rb_code visit_entry(void *ctx, const char *path, const char *name, const struct stat *st,
                            rb_error *err)
 {
-    (void)name;
     walk *w = ctx;
-    if (ignored(w->ignores, path))
+    const char *pattern, *dir = NULL;
+    const char *logical = rb_path_logical(path);
+    if (strcmp(name, IGNORE_FILE) == 0)
+        return RB_OK; /* read by the walk itself */
+    if ((pattern = ignored(w->ignores, path, &dir))) {
+        rb_evidence_skip(w->ev, logical, "ignored: matches '%s' in %s/%s", pattern, rb_path_logical(dir),
+                         IGNORE_FILE);
         return RB_OK;
+    }
+    if (!st) {
+        rb_evidence_skip(w->ev, logical, "cannot be read: %s", strerror(errno));
+        return RB_OK;
+    }
+    if (name[0] == '.') {
+        rb_evidence_skip(w->ev, logical, "hidden (its name starts with '.'; name it on the command line to "
+                         "read it)");
+        return RB_OK;
+    }
     if (S_ISDIR(st->st_mode) && rb_bundle_is_bundle_path(path))
         return load_file(w->ev, path, &rb_loader_bundle, w->opts, err);
     if (S_ISDIR(st->st_mode))
         return walk_directory(w->ev, path, w->opts, w->depth + 1, w->ignores, err);
-    const rb_loader *loader = rb_loader_for_name(path);
-    if (S_ISREG(st->st_mode) && loader)
-        return load_file(w->ev, path, loader, w->opts, err);
-    return RB_OK;
+    if (!S_ISREG(st->st_mode)) {
+        rb_evidence_skip(w->ev, logical, "not a regular file (a FIFO, socket or device)");
+        return RB_OK;
+    }
+    const rb_loader *loader;
+    rb_buf why = {0};
+    rb_code rc = choose_loader(path, &loader, &why, err);
+    if (!rc)
+        rc = load_file(w->ev, path, loader, w->opts, err);
+    if (rc == RB_EKIND)
+        rc = skip_other_kind(w->ev, path, &why, err);
+    rb_buf_free(&why);
+    return rc;
 }
 
 static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
@@ -252,7 +345,7 @@ static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_op
     rb_code rc = ignore_read(&ig, dir, err);
     walk w = {ev, opts, depth, ig.n ? &ig : parent};
     if (!rc)
-        rc = rb_dir_each(dir, RB_EINPUT, visit_entry, &w, err);
+        rc = rb_dir_each(dir, RB_DIR_EVERY, RB_EINPUT, visit_entry, &w, err);
     ignore_clear(&ig);
     return rc;
 }
@@ -276,5 +369,5 @@ rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind
         loader = &rb_loader_git;
     if (S_ISDIR(st.st_mode) && !loader)
         return walk_directory(ev, path, opts, 0, NULL, err);
-    return load_file(ev, path, loader ? loader : rb_loader_for_name(path), opts, err);
+    return load_file(ev, path, loader, opts, err);
 }

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "evidence.h"
 #include "input_limits.h"
+#include "util.h"
 
 /* A pack's `sources:` entry: how the events of some inputs are named.
  * With a `query`, it maps the rows of a SQLite ledger to events (the
@@ -41,9 +42,15 @@ typedef struct rb_load_opts {
 typedef struct rb_loader {
     const char *kind;                 /* the --kind name */
     const char *const *suffixes;      /* file name endings it takes */
-    /* Whether data looks like this kind (for names with no known suffix);
+    /* Whether data (the first bytes of a file, NUL-terminated) looks like
+     * this kind; when it does not and why is not NULL, appends to why what
+     * it is instead ("XML whose root element is <coverage>").  Used for
+     * names with no known suffix, and for the names of generic_suffixes.
      * NULL when the kind cannot be told from content. */
-    bool (*sniff)(const unsigned char *data, size_t len);
+    bool (*sniff)(const unsigned char *data, size_t len, rb_buf *why);
+    /* Its suffixes name containers that other things share (.xml, .db,
+     * .tar): a file so named is this kind only when sniff agrees. */
+    bool generic_suffixes;
     /* Kinds read whole: parses data (the whole input, NUL-terminated at
      * data[len]) into events and documents of ev.  Errors name in->path and
      * the line.  NULL for streamed kinds. */
@@ -78,8 +85,15 @@ void rb_sqlite_attach(rb_evidence *ev, rb_input *in, struct sqlite3 *db, const c
 /* The loader of a --kind name, or NULL. */
 const rb_loader *rb_loader_find(const char *kind);
 
-/* The loader whose sniff recognises data, or NULL. */
+/* The loader whose sniff recognises data (the first bytes of a file), or
+ * NULL. */
 const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len);
+
+/* The loader of a file named `name` whose first bytes are data (up to
+ * 64 KiB, NUL-terminated): by its suffix — a generic suffix only when the
+ * content agrees —, else by its content.  NULL when no kind fits, with
+ * `why` saying in a few words what the file is instead. */
+const rb_loader *rb_loader_choose(const char *name, const unsigned char *data, size_t len, rb_buf *why);
 
 /* The loader for a file name by its suffix, or NULL. */
 const rb_loader *rb_loader_for_name(const char *path);
@@ -90,10 +104,16 @@ const char *rb_loader_kinds(void);
 /*
  * Loads one command-line input.  A directory holding manifest.json is an
  * incident bundle; with a --range, a git repository is its history
- * (load_git.c); any other directory is walked in name order
- * (hidden entries skipped) and every file with a known suffix is loaded; a
- * file is loaded with forced_kind when not NULL, else by suffix, else by
- * content.  Errors name the path and what was expected.
+ * (load_git.c); any other directory is walked in name order.  A file is
+ * loaded with forced_kind when not NULL, else by its suffix, else by its
+ * content; a generic suffix (.xml) must agree with the content.
+ *
+ * Every file a walk finds is read or accounted for: one that is of no
+ * known kind (by name and content), hidden, matched by a .rbauditignore,
+ * or not a regular file is recorded with the reason (rb_evidence_skip),
+ * and the walk goes on.  A file named here that is not of its kind is an
+ * RB_EKIND error.  Other errors name the path, the place and what was
+ * expected.
  */
 rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind,
                       const rb_load_opts *opts, rb_error *err);

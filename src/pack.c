@@ -345,7 +345,7 @@ static rb_code load_directory(rb_ruleset *rs, const char *dir, rb_overrides *ov,
     if (depth > 16)
         return rb_error_set(err, RB_ERULE, "%s: rule directories nested too deep", dir);
     rule_walk w = {rs, ov, depth};
-    return rb_dir_each(dir, RB_ERULE, visit_rule_entry, &w, err);
+    return rb_dir_each(dir, 0, RB_ERULE, visit_rule_entry, &w, err);
 }
 
 rb_code rb_ruleset_load(rb_ruleset *rs, const char *path, rb_overrides *ov, rb_error *err)

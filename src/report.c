@@ -42,6 +42,54 @@ const char *rb_reporter_names(void)
     return names;
 }
 
+/* "1 event", "2 events". */
+static void count(rb_buf *b, uint64_t n, const char *what)
+{
+    rb_buf_printf(b, "%llu %s%s", (unsigned long long)n, what, n == 1 ? "" : "s");
+}
+
+void rb_report_describe_input(const rb_input *in, rb_buf *b)
+{
+    rb_buf_printf(b, "%s: ", in->kind);
+    count(b, in->n_events, "event");
+    rb_buf_puts(b, ", ");
+    count(b, in->n_documents, "document");
+    const json_t *rows = json_object_get(in->account, "rows");
+    if (json_is_integer(rows)) {
+        rb_buf_puts(b, ", ");
+        count(b, (uint64_t)json_integer_value(rows), "row");
+    }
+}
+
+const json_t *rb_report_input_notes(const rb_input *in)
+{
+    const json_t *notes = json_object_get(in->account, "notes");
+    return json_array_size(notes) ? notes : NULL;
+}
+
+void rb_report_write_accounting(const rb_evidence *ev, rb_buf *b)
+{
+    if (ev->n_inputs)
+        rb_buf_puts(b, "read:\n");
+    for (size_t i = 0; i < ev->n_inputs; i++) {
+        const rb_input *in = ev->inputs[i];
+        rb_buf_printf(b, "  %s  ", in->path);
+        rb_report_describe_input(in, b);
+        rb_buf_printf(b, "  sha256 %s\n", in->sha256);
+        size_t k;
+        const json_t *note;
+        json_array_foreach(rb_report_input_notes(in), k, note)
+            rb_buf_printf(b, "    note: %s\n", json_string_value(note));
+    }
+    if (json_array_size(ev->skipped))
+        rb_buf_puts(b, "skipped:\n");
+    size_t k;
+    const json_t *skip;
+    json_array_foreach(ev->skipped, k, skip)
+        rb_buf_printf(b, "  %s  %s\n", json_string_value(json_object_get(skip, "path")),
+                      json_string_value(json_object_get(skip, "reason")));
+}
+
 void rb_summary_count(rb_summary *summary, const rb_findings *findings)
 {
     summary->errors = summary->warnings = summary->notes = 0;

@@ -17,6 +17,7 @@
 #include "evidence.h"
 #include "finding.h"
 #include "pack.h"
+#include "util.h"
 
 typedef struct rb_summary {
     size_t errors, warnings, notes; /* reported findings by severity */
@@ -60,6 +61,18 @@ const rb_reporter *rb_reporter_find(const char *name);
 
 /* Format names, comma-separated, for messages and --help. */
 const char *rb_reporter_names(void);
+
+/* What was read from an input, for people: "jsonl: 9 events, 0
+ * documents", with its rows when its loader counted them.  Appended to b. */
+void rb_report_describe_input(const rb_input *in, rb_buf *b);
+
+/* The notes of an input (rb_input_note), or NULL: an array of strings. */
+const json_t *rb_report_input_notes(const rb_input *in);
+
+/* What the run read, input by input (rb_report_describe_input, sha256,
+ * notes), then what it skipped and why, as lines of text for people:
+ * appended to b (nothing when there was no input and nothing skipped). */
+void rb_report_write_accounting(const rb_evidence *ev, rb_buf *b);
 
 /* Counts findings by severity into the summary. */
 void rb_summary_count(rb_summary *summary, const rb_findings *findings);

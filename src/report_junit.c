@@ -1,7 +1,8 @@
 /*
  * report_junit.c — JUnit XML (SPEC §6), written with libxml2's writer, for
- * CI systems that show test results: one testsuite per pack (built-in
- * findings in a suite of their own, "rbaudit"); a rule that found nothing
+ * CI systems that show test results: one testsuite per pack, then the
+ * run's own suite, "rbaudit": built-in findings, and in its system-out
+ * what was read and skipped; a rule that found nothing
  * is one passing testcase, a rule with N findings is N testcases named
  * "RULE key", each with one failure (the message, and where and what to do
  * in its text); a waived or baselined finding is a skipped testcase.  No
@@ -149,7 +150,9 @@ static int write_pack_suite(xmlTextWriterPtr w, const rb_report *rep, const char
     return rc | (xmlTextWriterEndElement(w) < 0);
 }
 
-/* The built-in suite: each built-in rule that reported, sorted by id. */
+/* The run's own suite: each built-in rule that reported, sorted by id,
+ * then in its system-out what the run read and what it skipped, so that a
+ * CI page of test results says what the audit covered. */
 static int write_builtin_suite(xmlTextWriterPtr w, const rb_report *rep, const json_t *builtins)
 {
     size_t n;
@@ -161,11 +164,15 @@ static int write_builtin_suite(xmlTextWriterPtr w, const rb_report *rep, const j
     for (size_t i = 0; i < n; i++)
         rc |= write_rule_cases(w, rep, BUILTIN_SUITE, ids[i]);
     free(ids);
+    rb_buf accounting = {0};
+    rb_report_write_accounting(rep->evidence, &accounting);
+    if (accounting.data)
+        rc |= xmlTextWriterWriteElement(w, BAD_CAST "system-out", BAD_CAST accounting.data) < 0;
+    rb_buf_free(&accounting);
     return rc | (xmlTextWriterEndElement(w) < 0);
 }
 
-/* Each pack's suite, packs in name order; then the built-in suite when
- * something built in reported. */
+/* Each pack's suite, packs in name order; then the run's own suite. */
 static int write_suites(xmlTextWriterPtr w, const rb_report *rep)
 {
     json_t *packs = json_object();
@@ -177,8 +184,7 @@ static int write_suites(xmlTextWriterPtr w, const rb_report *rep)
     for (size_t p = 0; p < n; p++)
         rc |= write_pack_suite(w, rep, names[p]);
     json_t *builtins = builtin_ids(rep);
-    if (json_object_size(builtins))
-        rc |= write_builtin_suite(w, rep, builtins);
+    rc |= write_builtin_suite(w, rep, builtins);
     json_decref(builtins);
     free(names);
     json_decref(packs);

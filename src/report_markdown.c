@@ -11,18 +11,37 @@
 #include "util.h"
 
 #define MAX_ROWS 20
+#define MAX_ACCOUNTING_ROWS 100
 
-/* Text safe in a table cell: no line breaks, pipes escaped. */
-static void put_cell(FILE *out, const char *text)
+/* Text safe in a table cell: no line breaks, pipes escaped; outside code,
+ * '<' and '&' escaped too, so that "<coverage>" is not taken for HTML. */
+static void put_text(FILE *out, const char *text, bool code)
 {
     for (const char *c = text ? text : ""; *c; c++) {
         if (*c == '|')
             fputs("\\|", out);
         else if (*c == '\n' || *c == '\r')
             fputc(' ', out);
+        else if (!code && *c == '<')
+            fputs("&lt;", out);
+        else if (!code && *c == '&')
+            fputs("&amp;", out);
         else
             fputc(*c, out);
     }
+}
+
+static void put_cell(FILE *out, const char *text)
+{
+    put_text(out, text, false);
+}
+
+/* Text as inline code in a table cell. */
+static void put_code(FILE *out, const char *text)
+{
+    fputc('`', out);
+    put_text(out, text, true);
+    fputc('`', out);
 }
 
 static void write_row(FILE *out, const rb_finding *f)
@@ -35,9 +54,7 @@ static void write_row(FILE *out, const rb_finding *f)
     if (f->n_origins)
         rb_origin_describe(&f->origins[0], &where);
     if (where.data) {
-        fputc('`', out);
-        put_cell(out, where.data);
-        fputc('`', out);
+        put_code(out, where.data);
     }
     if (!json_is_null(f->key)) {
         rb_buf key = {0};
@@ -59,6 +76,46 @@ static void write_row(FILE *out, const rb_finding *f)
         fputs(")_", out);
     }
     fputs(" |\n", out);
+}
+
+/* What was read and skipped, folded away under a summary line that counts
+ * them (a pull-request comment stays short; the counts account for all). */
+static void write_accounting(FILE *out, const rb_evidence *ev)
+{
+    size_t skipped = json_array_size(ev->skipped);
+    fprintf(out, "\n<details><summary>Read %zu input%s (%zu event%s, %zu document%s); skipped %zu</summary>\n\n",
+            ev->n_inputs, ev->n_inputs == 1 ? "" : "s", ev->n_events, ev->n_events == 1 ? "" : "s", ev->n_docs,
+            ev->n_docs == 1 ? "" : "s", skipped);
+    if (ev->n_inputs)
+        fputs("| input | read | sha256 |\n|---|---|---|\n", out);
+    for (size_t i = 0; i < ev->n_inputs && i < MAX_ACCOUNTING_ROWS; i++) {
+        const rb_input *in = ev->inputs[i];
+        rb_buf what = {0};
+        rb_report_describe_input(in, &what);
+        size_t k;
+        const json_t *note;
+        json_array_foreach(rb_report_input_notes(in), k, note)
+            rb_buf_printf(&what, "; **note:** %s", json_string_value(note));
+        fputs("| ", out);
+        put_code(out, in->path);
+        fputs(" | ", out);
+        put_cell(out, what.data);
+        fprintf(out, " | `%s` |\n", in->sha256);
+        rb_buf_free(&what);
+    }
+    if (skipped)
+        fputs("\n| skipped | why |\n|---|---|\n", out);
+    for (size_t k = 0; k < skipped && k < MAX_ACCOUNTING_ROWS; k++) {
+        const json_t *skip = json_array_get(ev->skipped, k);
+        fputs("| ", out);
+        put_code(out, json_string_value(json_object_get(skip, "path")));
+        fputs(" | ", out);
+        put_cell(out, json_string_value(json_object_get(skip, "reason")));
+        fputs(" |\n", out);
+    }
+    if (ev->n_inputs > MAX_ACCOUNTING_ROWS || skipped > MAX_ACCOUNTING_ROWS)
+        fputs("\n…the full list is in the JSON report.\n", out);
+    fputs("\n</details>\n", out);
 }
 
 static rb_code write_markdown(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
@@ -83,6 +140,7 @@ static rb_code write_markdown(const rb_report *rep, const rb_report_style *style
             fprintf(out, "\n…and %zu more finding%s in the full report.\n", total - MAX_ROWS,
                     total - MAX_ROWS == 1 ? "" : "s");
     }
+    write_accounting(out, rep->evidence);
     return ferror(out) ? rb_error_set(err, RB_EINTERNAL, "cannot write the Markdown report") : RB_OK;
 }
 

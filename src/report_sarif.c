@@ -255,6 +255,74 @@ static json_t *result(const rb_finding *f, const json_t *index, bool suppressed)
     return r;
 }
 
+/* The notifications of the run's accounting: what was read from each
+ * input, what a reader of the report must know about how, and what was
+ * skipped and why.  Their descriptors are tool.driver.notifications. */
+enum { NOTE_READ, NOTE_INPUT, NOTE_SKIPPED };
+static const char *const note_ids[] = {"input-read", "input-note", "input-skipped"};
+static const char *const note_titles[] = {"What was read from an input", "How an input was read",
+                                          "An input that was not read, and why"};
+
+static json_t *notification_descriptors(void)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < sizeof note_ids / sizeof note_ids[0]; i++)
+        json_array_append_new(list, json_pack("{s:s, s:{s:s}}", "id", note_ids[i], "shortDescription", "text",
+                                              note_titles[i]));
+    return list;
+}
+
+static json_t *notification(int id, const char *level, const char *text, json_t *artifact)
+{
+    return json_pack("{s:{s:s, s:i}, s:s, s:{s:s}, s:[{s:{s:o}}]}", "descriptor", "id", note_ids[id], "index", id,
+                     "level", level, "message", "text", text, "locations", "physicalLocation", "artifactLocation",
+                     artifact);
+}
+
+static void add_input_notifications(json_t *list, const rb_input *in)
+{
+    rb_buf text = {0};
+    rb_buf_printf(&text, "read %s (", in->path);
+    rb_report_describe_input(in, &text);
+    rb_buf_printf(&text, "); sha256 %s", in->sha256);
+    json_t *n = notification(NOTE_READ, "note", text.data,
+                             json_pack("{s:o, s:I}", "uri", path_uri(in->path), "index", (json_int_t)in->index));
+    json_t *props = json_pack("{s:s, s:I, s:I}", "kind", in->kind, "events", (json_int_t)in->n_events, "documents",
+                              (json_int_t)in->n_documents);
+    if (in->account)
+        json_object_update(props, in->account);
+    json_object_set_new(n, "properties", props);
+    json_array_append_new(list, n);
+    rb_buf_free(&text);
+    size_t k;
+    const json_t *note;
+    json_array_foreach(rb_report_input_notes(in), k, note) {
+        char *t = rb_xasprintf("%s: %s", in->path, json_string_value(note));
+        json_array_append_new(list, notification(NOTE_INPUT, "warning", t,
+                                                 json_pack("{s:o, s:I}", "uri", path_uri(in->path), "index",
+                                                           (json_int_t)in->index)));
+        free(t);
+    }
+}
+
+/* The run's one invocation: it finished, and what it read and skipped. */
+static json_t *invocation(const rb_report *rep)
+{
+    json_t *notes = json_array();
+    const rb_evidence *ev = rep->evidence;
+    for (size_t i = 0; i < ev->n_inputs; i++)
+        add_input_notifications(notes, ev->inputs[i]);
+    size_t k;
+    const json_t *skip;
+    json_array_foreach(ev->skipped, k, skip) {
+        const char *path = json_string_value(json_object_get(skip, "path"));
+        char *t = rb_xasprintf("skipped %s: %s", path, json_string_value(json_object_get(skip, "reason")));
+        json_array_append_new(notes, notification(NOTE_SKIPPED, "note", t, json_pack("{s:o}", "uri", path_uri(path))));
+        free(t);
+    }
+    return json_pack("{s:b, s:o}", "executionSuccessful", 1, "toolExecutionNotifications", notes);
+}
+
 static rb_code write_sarif(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
 {
     (void)style;
@@ -265,10 +333,11 @@ static rb_code write_sarif(const rb_report *rep, const rb_report_style *style, F
         json_array_append_new(results, result(rep->findings->items[i], index, false));
     for (size_t i = 0; rep->suppressed && i < rep->suppressed->n; i++)
         json_array_append_new(results, result(rep->suppressed->items[i], index, true));
-    json_t *run = json_pack("{s:{s:{s:s, s:s, s:s, s:s, s:o}}, s:o, s:o, s:s}", "tool", "driver", "name",
+    json_t *run = json_pack("{s:{s:{s:s, s:s, s:s, s:s, s:o, s:o}}, s:[o], s:o, s:o, s:s}", "tool", "driver", "name",
                             PACKAGE_NAME, "version", PACKAGE_VERSION, "semanticVersion", PACKAGE_VERSION,
-                            "informationUri", PACKAGE_URL, "rules", rules, "artifacts", artifacts(rep->evidence),
-                            "results", results, "columnKind", "unicodeCodePoints");
+                            "informationUri", PACKAGE_URL, "rules", rules, "notifications",
+                            notification_descriptors(), "invocations", invocation(rep), "artifacts",
+                            artifacts(rep->evidence), "results", results, "columnKind", "unicodeCodePoints");
     json_t *doc = json_pack("{s:s, s:s, s:[o]}", "$schema", SARIF_SCHEMA, "version", "2.1.0", "runs", run);
     json_decref(index);
     int rc = doc ? json_dumpf(doc, out, JSON_INDENT(2)) : -1;

@@ -82,11 +82,14 @@ static void write_summary(const rb_report *rep, FILE *out)
         fprintf(out, "; %zu suppressed", s->suppressed);
     if (s->pending)
         fprintf(out, "; %zu pending", s->pending);
-    fprintf(out, " (%zu input%s, %zu event%s, %zu document%s, %zu rule%s)\n",
+    size_t skipped = json_array_size(rep->evidence->skipped);
+    fprintf(out, " (%zu input%s, %zu event%s, %zu document%s, ",
             rep->evidence->n_inputs, rep->evidence->n_inputs == 1 ? "" : "s",
             rep->evidence->n_events, rep->evidence->n_events == 1 ? "" : "s",
-            rep->evidence->n_docs, rep->evidence->n_docs == 1 ? "" : "s",
-            rep->rules->n, rep->rules->n == 1 ? "" : "s");
+            rep->evidence->n_docs, rep->evidence->n_docs == 1 ? "" : "s");
+    if (skipped)
+        fprintf(out, "%zu skipped, ", skipped);
+    fprintf(out, "%zu rule%s)\n", rep->rules->n, rep->rules->n == 1 ? "" : "s");
 }
 
 static const char *or_none(const json_t *v)
@@ -152,6 +155,10 @@ static rb_code write_text(const rb_report *rep, const rb_report_style *style, FI
         fputc('\n', out);
     if (rep->replay)
         write_replay(rep->replay, out);
+    rb_buf accounting = {0};
+    rb_report_write_accounting(rep->evidence, &accounting);
+    fputs(accounting.data ? accounting.data : "", out);
+    rb_buf_free(&accounting);
     write_summary(rep, out);
     return ferror(out) ? rb_error_set(err, RB_EINTERNAL, "cannot write the text report") : RB_OK;
 }

@@ -244,7 +244,7 @@ static rb_code visit_fixture(void *ctx, const char *path, const char *name, cons
     /* subdirectories group fixtures (tests/clean/) and let two ledger
      * fixtures have the same name; one with a manifest is a bundle fixture */
     if (S_ISDIR(st->st_mode) && !rb_bundle_is_bundle_path(path))
-        return rb_dir_each(path, RB_EINPUT, visit_fixture, run, err);
+        return rb_dir_each(path, 0, RB_EINPUT, visit_fixture, run, err);
     if (!S_ISDIR(st->st_mode) && (!S_ISREG(st->st_mode) || rb_has_suffix(name, ".expect") ||
                                   !(rb_loader_for_name(path) || rb_has_suffix(name, ".sql"))))
         return RB_OK;
@@ -266,7 +266,7 @@ static rb_code test_pack(const char *dir, FILE *out, size_t *failed, rb_error *e
     rb_ruleset_finish(rs);
     pack_run run = {rs, dir, out, 0, 0};
     if (!rc)
-        rc = rb_dir_each(tests, RB_EINPUT, visit_fixture, &run, err);
+        rc = rb_dir_each(tests, 0, RB_EINPUT, visit_fixture, &run, err);
     if (!rc)
         fprintf(out, "%s: %zu rules, %zu fixtures, %s\n", rb_path_logical(dir), rs->n, run.fixtures,
                 run.failed ? "FAILED" : "ok");
@@ -302,5 +302,5 @@ rb_code rb_rules_test(const char *path, FILE *out, size_t *failed, rb_error *err
         return rb_error_set(err, RB_EUSAGE, "%s: not a pack (expected a directory with tests/, or a directory of packs)",
                             path);
     packs_walk w = {out, failed};
-    return rb_dir_each(path, RB_EUSAGE, visit_pack, &w, err);
+    return rb_dir_each(path, 0, RB_EUSAGE, visit_pack, &w, err);
 }

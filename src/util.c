@@ -320,8 +320,9 @@ int rb_strcmp_ptr(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx, rb_error *err)
+rb_code rb_dir_each(const char *dir, unsigned flags, rb_code code, rb_dir_visit visit, void *ctx, rb_error *err)
 {
+    bool every = flags & RB_DIR_EVERY;
     DIR *d = opendir(dir);
     if (!d)
         return rb_error_set(err, code, "%s: cannot open directory: %s", dir, strerror(errno));
@@ -329,7 +330,7 @@ rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || (de->d_name[0] == '.' && !every))
             continue;
         rb_grow((void **)&names, &cap, n + 1, sizeof *names);
         names[n++] = rb_xstrdup(de->d_name);
@@ -341,8 +342,9 @@ rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx
     for (size_t i = 0; i < n; i++) {
         char *child = rb_xasprintf("%s%s%s", dir, rb_has_suffix(dir, "/") ? "" : "/", names[i]);
         struct stat st;
-        if (rc == RB_OK && stat(child, &st) == 0)
-            rc = visit(ctx, child, names[i], &st, err);
+        bool known = stat(child, &st) == 0;
+        if (rc == RB_OK && (known || every))
+            rc = visit(ctx, child, names[i], known ? &st : NULL, err);
         free(child);
         free(names[i]);
     }

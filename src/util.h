@@ -72,19 +72,24 @@ json_t *rb_json_text(const char *s, size_t n);
 const char **rb_json_sorted_keys(const json_t *object, size_t *n);
 
 /* Called by rb_dir_each for one entry: its path (dir/name), its name and
- * what stat(2) says of it (links followed). */
+ * what stat(2) says of it (links followed); st is NULL for an entry that
+ * cannot be stat'ed (errno says why), only with RB_DIR_EVERY. */
 struct stat;
 typedef rb_code (*rb_dir_visit)(void *ctx, const char *path, const char *name,
                                 const struct stat *st, rb_error *err);
 
+/* rb_dir_each flags.  By default entries whose name starts with '.' and
+ * entries that vanish or cannot be stat'ed are passed over; a walk that
+ * must account for everything it meets asks for every entry. */
+enum { RB_DIR_EVERY = 1 };
+
 /*
- * Calls visit for each entry of dir whose name does not start with '.', in
- * byte order of names, so that walks are deterministic; stops at the first
- * code visit returns that is not RB_OK and returns it.  Entries that vanish
- * or cannot be stat'ed are passed over.  When dir cannot be opened, sets an
- * error of code `code` naming it.
+ * Calls visit for each entry of dir, in byte order of names, so that walks
+ * are deterministic; stops at the first code visit returns that is not
+ * RB_OK and returns it.  When dir cannot be opened, sets an error of code
+ * `code` naming it.
  */
-rb_code rb_dir_each(const char *dir, rb_code code, rb_dir_visit visit, void *ctx, rb_error *err);
+rb_code rb_dir_each(const char *dir, unsigned flags, rb_code code, rb_dir_visit visit, void *ctx, rb_error *err);
 
 /* Whether s is one of the strings of a NULL-terminated list (list may be NULL). */
 bool rb_str_in_list(const char *s, const char *const *list);

@@ -57,7 +57,7 @@ check_bad "$tmp/dup.yaml" "dup.yaml:2: duplicate key 'a'"
 check_bad "$tmp/does-not-exist.jsonl" "does-not-exist.jsonl: cannot read"
 
 printf 'plain text\n' >"$tmp/notes.txt"
-check_bad "$tmp/notes.txt" "cannot tell what kind of evidence this is"
+check_bad "$tmp/notes.txt" "notes.txt: no known kind of evidence"
 
 # Deeply nested JSON is refused by the parser's depth limit, not a crash.
 python3 -c 'print("{\"ts\":1,\"type\":\"x\",\"d\":" + "[" * 100000 + "]" * 100000 + "}")' >"$tmp/deep.jsonl"
@@ -85,9 +85,13 @@ expect_status 1
 expect_json '[.findings[] | [.rule, .origins[0].line]]' '[["RBA-INPUT",3]]'
 expect_json '.summary.events' '2'
 
-# Empty inputs are valid and give no findings.
+# Empty inputs are valid, but a run that read nothing audited nothing: it
+# does not pass unless --allow-empty says it may.
 : >"$tmp/empty.jsonl"
 run check "$tmp/empty.jsonl" --rules rules/beam --format json
+expect_status 2
+expect_stderr "nothing to audit: $tmp/empty.jsonl gave no event, no document and no ledger"
+run check "$tmp/empty.jsonl" --rules rules/beam --format json --allow-empty
 expect_status 0
 expect_json '.summary.events' '0'
 expect_json '.now' 'null'

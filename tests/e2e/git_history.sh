@@ -45,6 +45,9 @@ expect_json '[.findings[] | select(.rule=="HIST-COMMIT") | .evidence[0].summary]
 expect_json '[.findings[] | select(.rule=="HIST-CHANGE") | .key] | sort' '["a.b.c.d","a.flag","a.x","level","limits.cpu","limits.mem","services.api.name","services.api.port","services.worker.name","services.worker.port","sink","steps.0.run","steps.1.run","tags.0","tags.1"]'
 expect_json '[.findings[] | select(.rule=="HIST-CHANGE") | .evidence[0].op] | unique' '["add"]'
 run check --repo "$repo" --range end..end --rules "$rules" --format json
+expect_status 2
+expect_stderr "nothing to audit: --repo $repo gave no event"
+run check --repo "$repo" --range end..end --rules "$rules" --format json --allow-empty
 expect_status 0
 expect_json '[.findings, .summary.events]' '[[],0]'
 # a git work tree among the inputs is history when --range is given

@@ -82,9 +82,9 @@ run check "$ev" --rules "$rules" --param MOD-NOPE-001.code=x
 expect_status 2
 expect_stderr "MOD-NOPE-001"
 
-# Empty evidence: nothing to match, exit 0.
+# Empty evidence: nothing to match, exit 0 when an empty run is allowed.
 : >"$tmp/empty.jsonl"
-run check "$tmp/empty.jsonl" --rules "$rules" --format json
+run check "$tmp/empty.jsonl" --rules "$rules" --format json --allow-empty
 expect_status 0
 expect_json '.summary.events' '0'
 

@@ -297,9 +297,39 @@ START_TEST(kinds_by_name_and_content)
     ck_assert_ptr_null(rb_loader_find("csv"));
     const char *lines = "{\"ts\":1,\"type\":\"a\"}\n{\"ts\":2,\"type\":\"b\"}\n";
     const char *doc = "{\n  \"a\": 1\n}\n";
-    ck_assert(rb_loader_jsonl.sniff((const unsigned char *)lines, strlen(lines)));
-    ck_assert(!rb_loader_jsonl.sniff((const unsigned char *)doc, strlen(doc)));
-    ck_assert(rb_loader_json.sniff((const unsigned char *)doc, strlen(doc)));
+    ck_assert(rb_loader_jsonl.sniff((const unsigned char *)lines, strlen(lines), NULL));
+    ck_assert(!rb_loader_jsonl.sniff((const unsigned char *)doc, strlen(doc), NULL));
+    ck_assert(rb_loader_json.sniff((const unsigned char *)doc, strlen(doc), NULL));
+}
+END_TEST
+
+/* Chooses a loader for name and content; returns why when none fits. */
+static const rb_loader *choose(const char *name, const char *content, rb_buf *why)
+{
+    rb_buf_free(why);
+    return rb_loader_choose(name, (const unsigned char *)content, strlen(content), why);
+}
+
+START_TEST(generic_suffixes_must_agree_with_the_content)
+{
+    rb_buf why = {0};
+    ck_assert_ptr_eq(choose("r.xml", "<?xml version=\"1.0\"?>\n<!-- x -->\n<testsuites/>", &why), &rb_loader_junit);
+    ck_assert_ptr_eq(choose("r.xml", "\xEF\xBB\xBF<j:testsuite xmlns:j=\"u\"/>", &why), &rb_loader_junit);
+    ck_assert_ptr_null(choose("coverage.xml", "<?xml version=\"1.0\"?>\n<coverage line-rate=\"1\"/>", &why));
+    ck_assert_str_eq(why.data, "XML whose root element is <coverage>, not JUnit's <testsuites> or <testsuite>");
+    ck_assert_ptr_null(choose("r.xml", "plain words", &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "not XML"));
+    ck_assert_ptr_null(choose("x.db", "SQLite? no", &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "not a SQLite database"));
+    ck_assert_ptr_null(choose("a.tgz", "words", &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "not a tar or gzip archive"));
+    /* names that settle the kind are not second-guessed */
+    ck_assert_ptr_eq(choose("a.jsonl", "not even JSON", &why), &rb_loader_jsonl);
+    /* no suffix: content decides, or nothing does */
+    ck_assert_ptr_eq(choose("results", "<testsuite name=\"x\"/>", &why), &rb_loader_junit);
+    ck_assert_ptr_null(choose("notes", "just words", &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "no known kind of evidence"));
+    rb_buf_free(&why);
 }
 END_TEST
 
@@ -321,18 +351,24 @@ START_TEST(directories_walk_in_name_order)
     rb_evidence *ev = rb_evidence_new();
     rb_error err;
     ck_assert_int_eq(rb_load_input(ev, dir, NULL, &plain_opts, &err), RB_OK);
-    ck_assert_int_eq(ev->n_inputs, 2);
+    /* a name that says nothing is read by its content; a hidden one is
+     * listed as skipped */
+    ck_assert_int_eq(ev->n_inputs, 3);
     ck_assert_str_eq(ev->inputs[0]->path, paths[2]);
     ck_assert_str_eq(ev->inputs[1]->path, paths[0]);
+    ck_assert_str_eq(ev->inputs[2]->path, paths[4]);
+    ck_assert_str_eq(ev->inputs[2]->kind, "jsonl");
+    ck_assert_int_eq(json_array_size(ev->skipped), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ev->skipped, 0), "path")), paths[3]);
     /* Named explicitly, a file is recognised by its content when its name says nothing. */
     ck_assert_int_eq(rb_load_input(ev, paths[4], NULL, &plain_opts, &err), RB_OK);
-    ck_assert_str_eq(ev->inputs[2]->kind, "jsonl");
+    ck_assert_str_eq(ev->inputs[3]->kind, "jsonl");
     char *prose = rb_xasprintf("%s/prose.txt", dir);
     FILE *f = fopen(prose, "w");
     fputs("just words\n", f);
     fclose(f);
-    ck_assert_int_eq(rb_load_input(ev, prose, NULL, &plain_opts, &err), RB_EINPUT);
-    ck_assert_ptr_nonnull(strstr(err.message, "cannot tell what kind"));
+    ck_assert_int_eq(rb_load_input(ev, prose, NULL, &plain_opts, &err), RB_EKIND);
+    ck_assert_ptr_nonnull(strstr(err.message, "no known kind of evidence"));
     rb_evidence_free(ev);
     ev = rb_evidence_new();
     ck_assert_int_eq(rb_load_input(ev, prose, "jsonl", &plain_opts, &err), RB_OK);
@@ -356,6 +392,7 @@ static Suite *loaders_suite(void)
     Suite *s = suite_create("loaders");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, jsonl_reads_events_with_lines);
+    tcase_add_test(tc, generic_suffixes_must_agree_with_the_content);
     tcase_add_test(tc, jsonl_reports_bad_lines);
     tcase_add_test(tc, jsonl_lenient_keeps_going);
     tcase_add_test(tc, sources_map_fields);

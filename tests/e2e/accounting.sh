@@ -1,0 +1,155 @@
+# accounting.sh — every report says what rbaudit read and what it skipped,
+# and a run that read nothing does not pass.  A directory of CI artifacts
+# is classified file by file by content: a coverage report or a pom.xml is
+# listed as skipped with its root element, not an abort of the run; a file
+# named on the command line that is not its kind stays exit 2.  Each
+# format carries the account: text, JSON inputs[] and skipped[], SARIF
+# toolExecutionNotifications, the JUnit run suite's system-out, Markdown.
+. "$(dirname "$0")/lib.sh"
+
+# A rule that fails on a failed test case, so that the JUnit results are
+# known to be read.
+cat >"$tmp/rules.yaml" <<'X'
+- id: ACC-TEST-001
+  title: A test case failed
+  severity: error
+  message: "{name} failed"
+  events: {type: test_case}
+  key: name
+  match: {status: failed}
+X
+
+# --- a directory of CI artifacts ------------------------------------------
+art="$tmp/artifacts"
+mkdir -p "$art/reports"
+cat >"$art/reports/results.xml" <<'X'
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="ci">
+  <testsuite name="smoke" timestamp="2026-04-12T10:00:00Z" tests="2">
+    <testcase classname="smoke" name="health" time="0.5"/>
+    <testcase classname="smoke" name="release" time="1.0"><failure message="503">got 503</failure></testcase>
+  </testsuite>
+</testsuites>
+X
+printf '<?xml version="1.0"?>\n<!-- cobertura -->\n<coverage line-rate="0.81" version="7.4"><packages/></coverage>\n' \
+    >"$art/reports/coverage.xml"
+printf '<?xml version="1.0"?>\n<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion></project>\n' \
+    >"$art/pom.xml"
+printf 'build started\nbuild finished\n' >"$art/build.log"
+printf '{"ts":"2026-04-12T10:00:00Z","type":"deploy"}\n{"ts":"2026-04-12T10:01:00Z","type":"deploy"}\n' \
+    >"$art/deploy-events"
+printf 'no manifest here\n' >"$tmp/readme.txt"
+(cd "$tmp" && tar czf "$art/dist.tgz" readme.txt)
+printf 'secret\n' >"$art/.env"
+
+run check "$art" --rules "$tmp/rules.yaml" --format json
+expect_no_crash
+expect_status 1
+expect_json '[.findings[] | [.rule, .key]]' '[["ACC-TEST-001","release"]]'
+expect_json '[.inputs[] | [(.path | sub(".*/artifacts/"; "")), .kind, .events, .documents]]' \
+    '[["deploy-events","jsonl",2,0],["reports/results.xml","junit",2,1]]'
+expect_json '[.skipped[] | .path | sub(".*/artifacts/"; "")]' \
+    '[".env","build.log","dist.tgz","pom.xml","reports/coverage.xml"]'
+expect_json '.skipped[] | select(.path | endswith("coverage.xml")) | .reason' \
+    '"XML whose root element is <coverage>, not JUnit'"'"'s <testsuites> or <testsuite>"'
+expect_json '.skipped[] | select(.path | endswith("pom.xml")) | .reason | contains("<project>")' 'true'
+expect_json '.skipped[] | select(.path | endswith("dist.tgz")) | .reason | startswith("not an incident bundle")' 'true'
+expect_json '.skipped[] | select(.path | endswith("build.log")) | .reason | startswith("no known kind")' 'true'
+expect_json '.skipped[] | select(.path | endswith(".env")) | .reason | startswith("hidden")' 'true'
+expect_json '.summary | [.inputs, .events, .documents, .skipped]' '[2,4,1,5]'
+# the sha256 of each input is the file's
+for f in deploy-events reports/results.xml; do
+    want=$(sha256sum "$art/$f" | cut -d' ' -f1)
+    expect_json ".inputs[] | select(.path | endswith(\"$f\")) | .sha256" "\"$want\""
+done
+
+# Named on the command line, a file that is not its kind is an error.
+run check "$art/reports/coverage.xml" --rules "$tmp/rules.yaml" --format json
+expect_status 2
+expect_stderr "coverage.xml: XML whose root element is <coverage>, not JUnit's <testsuites> or <testsuite>"
+run check "$art/build.log" --rules "$tmp/rules.yaml"
+expect_status 2
+expect_stderr "build.log: no known kind of evidence"
+
+# --- every format carries the account -------------------------------------
+run check "$art" --rules "$tmp/rules.yaml" --format text --no-color
+expect_status 1
+expect_stdout "read:"
+expect_stdout "reports/results.xml  junit: 2 events, 1 document  sha256 $(sha256sum "$art/reports/results.xml" | cut -d' ' -f1)"
+expect_stdout "skipped:"
+expect_stdout "reports/coverage.xml  XML whose root element is <coverage>"
+expect_stdout "(2 inputs, 4 events, 1 document, 5 skipped, 1 rule)"
+
+run check "$art" --rules "$tmp/rules.yaml" --format sarif --output "$tmp/r.sarif"
+expect_status 1
+expect_valid sarif "$tmp/r.sarif"
+cp "$tmp/r.sarif" "$tmp/out"
+expect_json '[.runs[0].invocations[0].toolExecutionNotifications[] | select(.descriptor.id == "input-skipped")] | length' '5'
+expect_json '[.runs[0].invocations[0].toolExecutionNotifications[] | select(.descriptor.id == "input-read") | .properties | [.kind, .events]]' \
+    '[["jsonl",2],["junit",2]]'
+expect_json '.runs[0].invocations[0].executionSuccessful' 'true'
+
+run check "$art" --rules "$tmp/rules.yaml" --format junit --output "$tmp/r.xml"
+expect_status 1
+expect_valid junit "$tmp/r.xml"
+checks=$((checks + 1))
+xmllint --xpath 'string(//testsuite[@name="rbaudit"]/system-out)' "$tmp/r.xml" >"$tmp/system-out" ||
+    fail "the JUnit report has no system-out in its rbaudit suite"
+grep -q 'reports/coverage.xml  XML whose root element is <coverage>' "$tmp/system-out" ||
+    fail "the JUnit system-out does not list the skipped coverage report"
+grep -q 'deploy-events  jsonl: 2 events' "$tmp/system-out" || fail "the JUnit system-out does not list what was read"
+
+run check "$art" --rules "$tmp/rules.yaml" --format markdown
+expect_status 1
+expect_stdout "<details><summary>Read 2 inputs (4 events, 1 document); skipped 5</summary>"
+expect_stdout "reports/coverage.xml\` | XML whose root element is &lt;coverage>"
+
+# --- a bundle's members of no known kind are listed too -------------------
+b="$tmp/bundle"
+mkdir "$b"
+printf '{"ts":"2026-04-12T10:00:00Z","type":"x"}\n' >"$b/trace.jsonl"
+printf 'operator notes\n' >"$b/notes.txt"
+cp "$art/reports/coverage.xml" "$b/coverage.xml"
+(
+    cd "$b" || exit 1
+    printf '{"bundle":"inc-1","product":"p","created_at":"2026-04-12T10:00:00Z","artifacts":['
+    sep=
+    for m in coverage.xml notes.txt trace.jsonl; do
+        printf '%s{"path":"%s","sha256":"%s","role":"trace"}' "$sep" "$m" "$(sha256sum "$m" | cut -d' ' -f1)"
+        sep=,
+    done
+    printf ']}\n'
+) >"$tmp/manifest.json"
+mv "$tmp/manifest.json" "$b/manifest.json"
+run check "$b" --rules "$tmp/rules.yaml" --format json
+expect_no_crash
+expect_status 0
+expect_json '[.skipped[] | .path | sub(".*/bundle"; "bundle")]' '["bundle!coverage.xml","bundle!notes.txt"]'
+expect_json '[.inputs[] | select(.path | endswith("trace.jsonl")) | .events]' '[1]'
+
+# --- a run that read nothing does not pass ---------------------------------
+mkdir "$tmp/empty"
+run check "$tmp/empty" --rules "$tmp/rules.yaml" --format json
+expect_status 2
+expect_stderr "nothing to audit: $tmp/empty gave no event, no document and no ledger"
+expect_stderr "--allow-empty"
+checks=$((checks + 1))
+[ ! -s "$tmp/out" ] || fail "a run that audited nothing wrote a report"
+
+mkdir "$tmp/junk"
+cp "$art/pom.xml" "$art/build.log" "$tmp/junk/"
+run check "$tmp/junk" --rules "$tmp/rules.yaml" --format json
+expect_status 2
+expect_stderr "(skipped $tmp/junk/build.log: no known kind of evidence"
+expect_stderr "$tmp/junk/pom.xml: XML whose root element is <project>"
+run check "$tmp/junk" --rules "$tmp/rules.yaml" --format json --allow-empty
+expect_status 0
+expect_json '[.summary.events, .summary.documents, (.skipped | length)]' '[0,0,2]'
+
+# an input that yields nothing: an empty log
+: >"$tmp/empty.jsonl"
+run check "$tmp/empty.jsonl" --rules "$tmp/rules.yaml"
+expect_status 2
+expect_stderr "nothing to audit"
+
+done_testing
