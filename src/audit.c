@@ -108,13 +108,15 @@ static void describe_inputs(const rb_cli *o, rb_buf *b)
 /* How many skipped entries an error quotes before "and N more". */
 #define QUOTED_SKIPS 3
 
-/* A run that read no event, no document and no ledger audited nothing: it
- * must not pass as "no findings" (unless --allow-empty says it may), and
- * the error says what was skipped, which is usually why. */
+/* A run that read no event, no document and no ledger, and found nothing,
+ * audited nothing: it must not pass as "no findings" (unless --allow-empty
+ * says it may), and the error says what was skipped, which is usually why.
+ * A finding (a changed file no rule reads, an unsafe bundle member) is an
+ * answer, not a silent pass. */
 static rb_code check_audited(const rb_audit *run, rb_error *err)
 {
     const rb_evidence *ev = run->evidence;
-    if (run->cli.allow_empty || ev->n_events || ev->n_docs || ev->n_ledgers)
+    if (run->cli.allow_empty || ev->n_events || ev->n_docs || ev->n_ledgers || run->findings.n)
         return RB_OK;
     rb_buf b = {0};
     describe_inputs(&run->cli, &b);

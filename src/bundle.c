@@ -235,11 +235,32 @@ static rb_code read_tar_entry(reading *r, struct archive *a, struct archive_entr
     return rc;
 }
 
-static rb_code read_tar(reading *r, rb_error *err)
+/* A reader of the archives bundles may be: tar, compressed by any filter
+ * libarchive knows. */
+static struct archive *tar_reader(void)
 {
     struct archive *a = archive_read_new();
     archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
+    return a;
+}
+
+/* Whether data starts with the magic of a compressor libarchive reads. */
+static bool compressed(const unsigned char *data, size_t len)
+{
+    static const struct {
+        const char *magic;
+        size_t n;
+    } magics[] = {{"\x1f\x8b", 2}, {"BZh", 3}, {"\xfd" "7zXZ", 5}, {"\x28\xb5\x2f\xfd", 4}};
+    for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+        if (len >= magics[i].n && memcmp(data, magics[i].magic, magics[i].n) == 0)
+            return true;
+    return false;
+}
+
+static rb_code read_tar(reading *r, rb_error *err)
+{
+    struct archive *a = tar_reader();
     /* read once: hashed, then unpacked from memory */
     unsigned char *data = NULL;
     size_t archive_bytes = 0;
@@ -469,11 +490,41 @@ bool rb_bundle_is_bundle_path(const char *path)
     return has;
 }
 
-bool rb_bundle_sniff(const unsigned char *data, size_t len)
+/* How much of compressed data breaks_off reads: enough to see a truncated
+ * head, never a bomb's worth. */
+#define BREAK_OFF_BYTES ((size_t)1 << 20)
+
+/* Whether compressed data breaks off within its first BREAK_OFF_BYTES: a
+ * damaged archive (the reading of the bundle then says where), not
+ * another kind. */
+static bool breaks_off(const unsigned char *data, size_t len)
 {
-    bool gzip = len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
-    bool tar = len >= 262 && memcmp(data + 257, "ustar", 5) == 0;
-    return gzip || tar;
+    struct archive *a = archive_read_new();
+    archive_read_support_filter_all(a);
+    archive_read_support_format_raw(a);
+    struct archive_entry *e;
+    char block[4096];
+    la_ssize_t n = -1;
+    size_t total = 0;
+    if (archive_read_open_memory(a, data, len) == ARCHIVE_OK && archive_read_next_header(a, &e) == ARCHIVE_OK)
+        while (total < BREAK_OFF_BYTES && (n = archive_read_data(a, block, sizeof block)) > 0)
+            total += (size_t)n;
+    archive_read_free(a);
+    return n < 0;
+}
+
+bool rb_bundle_is_tar(const unsigned char *data, size_t len, bool *packed)
+{
+    *packed = compressed(data, len);
+    if (!*packed && !(len >= 262 && memcmp(data + 257, "ustar", 5) == 0))
+        return false;
+    /* the first member's header is in the first bytes, compressed or not:
+     * libarchive tells a tar from any other compressed data */
+    struct archive *a = tar_reader();
+    struct archive_entry *e;
+    bool tar = archive_read_open_memory(a, data, len) == ARCHIVE_OK && archive_read_next_header(a, &e) >= ARCHIVE_WARN;
+    archive_read_free(a);
+    return tar || (*packed && breaks_off(data, len));
 }
 
 rb_code rb_bundle_open(const char *path, const rb_bundle_limits *limits, rb_bundle **out, rb_error *err)

@@ -75,8 +75,11 @@ typedef struct rb_bundle {
  * file named .tar, .tar.gz or .tgz. */
 bool rb_bundle_is_bundle_path(const char *path);
 
-/* Whether data starts like a tar or gzip archive. */
-bool rb_bundle_sniff(const unsigned char *data, size_t len);
+/* Whether data (the first bytes of a file) is a tar archive, compressed
+ * or not, or compressed data that breaks off (a damaged archive, whose
+ * rb_bundle_open says what is wrong); *packed tells whether it is
+ * compressed (by any compressor libarchive reads). */
+bool rb_bundle_is_tar(const unsigned char *data, size_t len, bool *packed);
 
 /*
  * Reads the bundle at path and its manifest, then checks every member

@@ -95,14 +95,19 @@ static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_op
     return rc;
 }
 
-/* A tar or gzip archive; whether it is a bundle (manifest.json at its
- * root) is known once it is read: rb_bundle_open says RB_EKIND. */
-static bool sniff_bundle(const unsigned char *data, size_t len, rb_buf *why)
+/* A tar archive, compressed or not; whether it is a bundle (manifest.json
+ * at its root) is known once it is read: rb_bundle_open says RB_EKIND.
+ * Compressed data that is no tar (a gzipped log) is near. */
+static rb_sniff sniff_bundle(const unsigned char *data, size_t len, rb_buf *why)
 {
-    bool archive = rb_bundle_sniff(data, len);
-    if (!archive && why)
-        rb_buf_puts(why, "not a tar or gzip archive");
-    return archive;
+    bool packed;
+    if (rb_bundle_is_tar(data, len, &packed))
+        return RB_SNIFF_YES;
+    if (why)
+        rb_buf_puts(why, packed ? "compressed data that is not a tar archive (a compressed log or file: "
+                                  "decompress it to read it)"
+                                : "not a tar archive");
+    return packed ? RB_SNIFF_NEAR : RB_SNIFF_NO;
 }
 
 static const char *const bundle_suffixes[] = {".tar", ".tar.gz", ".tgz", NULL};

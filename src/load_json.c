@@ -23,13 +23,13 @@ static rb_code load_json(rb_evidence *ev, rb_input *in, const unsigned char *dat
     return RB_OK;
 }
 
-static bool sniff_json(const unsigned char *data, size_t len, rb_buf *why)
+static rb_sniff sniff_json(const unsigned char *data, size_t len, rb_buf *why)
 {
     (void)why;
     size_t i = 0;
     while (i < len && isspace(data[i]))
         i++;
-    return i < len && (data[i] == '{' || data[i] == '[');
+    return i < len && (data[i] == '{' || data[i] == '[') ? RB_SNIFF_YES : RB_SNIFF_NO;
 }
 
 static const char *const json_suffixes[] = {".json", NULL};

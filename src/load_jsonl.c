@@ -368,21 +368,21 @@ static rb_code load_jsonl(rb_evidence *ev, rb_input *in, const unsigned char *da
 
 /* Looks like JSON Lines: the first non-blank line is a whole JSON object and
  * something follows it. */
-static bool sniff_jsonl(const unsigned char *data, size_t len, rb_buf *why)
+static rb_sniff sniff_jsonl(const unsigned char *data, size_t len, rb_buf *why)
 {
     (void)why;
     const char *p = (const char *)data, *end = p + len;
     while (p < end && isspace((unsigned char)*p))
         p++;
     if (p == end || *p != '{')
-        return false;
+        return RB_SNIFF_NO;
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!nl || is_blank(nl, (size_t)(end - nl)))
-        return false;
+        return RB_SNIFF_NO;
     json_t *v = json_loadb(p, (size_t)(nl - p), 0, NULL);
     bool ok = json_is_object(v);
     json_decref(v);
-    return ok;
+    return ok ? RB_SNIFF_YES : RB_SNIFF_NO;
 }
 
 static const char *const jsonl_suffixes[] = {".jsonl", ".ndjson", NULL};

@@ -346,16 +346,18 @@ static char *first_element(const unsigned char *data, size_t len)
 /* XML whose root element is a JUnit root; anything else says what it is,
  * so that a directory of CI artifacts can list its coverage report or
  * pom.xml as skipped. */
-static bool sniff_junit(const unsigned char *data, size_t len, rb_buf *why)
+static rb_sniff sniff_junit(const unsigned char *data, size_t len, rb_buf *why)
 {
     char *root = first_element(data, len);
-    bool junit = root && (strcmp(root, "testsuites") == 0 || strcmp(root, "testsuite") == 0);
-    if (!junit && why && root)
+    rb_sniff verdict = !root ? RB_SNIFF_NO
+                       : strcmp(root, "testsuites") == 0 || strcmp(root, "testsuite") == 0 ? RB_SNIFF_YES
+                                                                                           : RB_SNIFF_NEAR;
+    if (verdict == RB_SNIFF_NEAR && why)
         rb_buf_printf(why, "XML whose root element is <%s>, not JUnit's <testsuites> or <testsuite>", root);
-    else if (!junit && why)
+    else if (verdict == RB_SNIFF_NO && why)
         rb_buf_puts(why, "not XML (JUnit results are XML whose root element is <testsuites> or <testsuite>)");
     free(root);
-    return junit;
+    return verdict;
 }
 
 static const char *const junit_suffixes[] = {".xml", NULL};

@@ -195,13 +195,14 @@ static rb_code stream_sqlite(rb_evidence *ev, const char *path, const rb_load_op
 
 /* A SQLite file starts with its header string; a .db without it is some
  * other database, or an encrypted one, which no query could read. */
-static bool sniff_sqlite(const unsigned char *data, size_t len, rb_buf *why)
+static rb_sniff sniff_sqlite(const unsigned char *data, size_t len, rb_buf *why)
 {
-    bool sqlite = rb_ledger_sniff(data, len);
-    if (!sqlite && why)
+    if (rb_ledger_sniff(data, len))
+        return RB_SNIFF_YES;
+    if (why)
         rb_buf_puts(why, "not a SQLite database (no \"SQLite format 3\" header: another kind of file, or "
                          "an encrypted database)");
-    return sqlite;
+    return RB_SNIFF_NO;
 }
 
 static const char *const sqlite_suffixes[] = {".db", ".sqlite", ".sqlite3", NULL};

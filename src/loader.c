@@ -85,12 +85,23 @@ static const char *sniffed_kinds(void)
     return list;
 }
 
-const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len)
+const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len, rb_buf *why)
 {
-    for (size_t i = 0; i < N_LOADERS; i++)
-        if (loaders[i]->sniff && loaders[i]->sniff(data, len, NULL))
-            return loaders[i];
-    return NULL;
+    rb_buf near = {0};
+    const rb_loader *found = NULL;
+    for (size_t i = 0; i < N_LOADERS && !found; i++) {
+        rb_buf said = {0};
+        rb_sniff verdict = loaders[i]->sniff ? loaders[i]->sniff(data, len, &said) : RB_SNIFF_NO;
+        if (verdict == RB_SNIFF_YES)
+            found = loaders[i];
+        else if (verdict == RB_SNIFF_NEAR && !near.data && said.data)
+            rb_buf_puts(&near, said.data);
+        rb_buf_free(&said);
+    }
+    if (!found && why && near.data)
+        rb_buf_puts(why, near.data);
+    rb_buf_free(&near);
+    return found;
 }
 
 void rb_source_apply_one(const rb_source *s, json_t *event)
@@ -146,9 +157,9 @@ static rb_code read_head(const char *path, unsigned char **head, size_t *len, rb
 const rb_loader *rb_loader_choose(const char *name, const unsigned char *data, size_t len, rb_buf *why)
 {
     const rb_loader *loader = rb_loader_for_name(name);
-    if (loader && (!loader->generic_suffixes || loader->sniff(data, len, why)))
+    if (loader && (!loader->generic_suffixes || loader->sniff(data, len, why) == RB_SNIFF_YES))
         return loader;
-    if (!loader && (loader = rb_loader_sniff(data, len)))
+    if (!loader && (loader = rb_loader_sniff(data, len, why)))
         return loader;
     if (!why->data)
         rb_buf_puts(why, "no known kind of evidence (neither its name nor its content tells one)");

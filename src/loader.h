@@ -39,15 +39,20 @@ typedef struct rb_load_opts {
     const char *cache;       /* --cache file of git walks, or NULL */
 } rb_load_opts;
 
+/* What a loader's sniff says of some bytes. */
+typedef enum rb_sniff { RB_SNIFF_NO, RB_SNIFF_NEAR, RB_SNIFF_YES } rb_sniff;
+
 typedef struct rb_loader {
     const char *kind;                 /* the --kind name */
     const char *const *suffixes;      /* file name endings it takes */
-    /* Whether data (the first bytes of a file, NUL-terminated) looks like
-     * this kind; when it does not and why is not NULL, appends to why what
-     * it is instead ("XML whose root element is <coverage>").  Used for
-     * names with no known suffix, and for the names of generic_suffixes.
-     * NULL when the kind cannot be told from content. */
-    bool (*sniff)(const unsigned char *data, size_t len, rb_buf *why);
+    /* Whether data (the first bytes of a file, NUL-terminated) is this
+     * kind: RB_SNIFF_YES; RB_SNIFF_NEAR when it is the container this kind
+     * uses but holds something else (XML of another root, compressed data
+     * that is no tar); RB_SNIFF_NO otherwise.  When not YES and why is not
+     * NULL, appends what the data is instead.  Used for names with no known
+     * suffix, and for the names of generic_suffixes.  NULL when the kind
+     * cannot be told from content. */
+    rb_sniff (*sniff)(const unsigned char *data, size_t len, rb_buf *why);
     /* Its suffixes name containers that other things share (.xml, .db,
      * .tar): a file so named is this kind only when sniff agrees. */
     bool generic_suffixes;
@@ -86,8 +91,9 @@ void rb_sqlite_attach(rb_evidence *ev, rb_input *in, struct sqlite3 *db, const c
 const rb_loader *rb_loader_find(const char *kind);
 
 /* The loader whose sniff recognises data (the first bytes of a file), or
- * NULL. */
-const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len);
+ * NULL; then, when a sniff found the data near its kind (XML of another
+ * root), why says what it is. */
+const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len, rb_buf *why);
 
 /* The loader of a file named `name` whose first bytes are data (up to
  * 64 KiB, NUL-terminated): by its suffix — a generic suffix only when the

@@ -41,6 +41,7 @@ printf '{"ts":"2026-04-12T10:00:00Z","type":"deploy"}\n{"ts":"2026-04-12T10:01:0
 printf 'no manifest here\n' >"$tmp/readme.txt"
 (cd "$tmp" && tar czf "$art/dist.tgz" readme.txt)
 printf 'secret\n' >"$art/.env"
+printf '{"ts":"2026-04-12T10:00:00Z","type":"x"}\n' | gzip >"$art/events.jsonl.gz"
 
 run check "$art" --rules "$tmp/rules.yaml" --format json
 expect_no_crash
@@ -49,14 +50,16 @@ expect_json '[.findings[] | [.rule, .key]]' '[["ACC-TEST-001","release"]]'
 expect_json '[.inputs[] | [(.path | sub(".*/artifacts/"; "")), .kind, .events, .documents]]' \
     '[["deploy-events","jsonl",2,0],["reports/results.xml","junit",2,1]]'
 expect_json '[.skipped[] | .path | sub(".*/artifacts/"; "")]' \
-    '[".env","build.log","dist.tgz","pom.xml","reports/coverage.xml"]'
+    '[".env","build.log","dist.tgz","events.jsonl.gz","pom.xml","reports/coverage.xml"]'
+expect_json '.skipped[] | select(.path | endswith(".gz")) | .reason | startswith("compressed data that is not a tar")' \
+    'true'
 expect_json '.skipped[] | select(.path | endswith("coverage.xml")) | .reason' \
     '"XML whose root element is <coverage>, not JUnit'"'"'s <testsuites> or <testsuite>"'
 expect_json '.skipped[] | select(.path | endswith("pom.xml")) | .reason | contains("<project>")' 'true'
 expect_json '.skipped[] | select(.path | endswith("dist.tgz")) | .reason | startswith("not an incident bundle")' 'true'
 expect_json '.skipped[] | select(.path | endswith("build.log")) | .reason | startswith("no known kind")' 'true'
 expect_json '.skipped[] | select(.path | endswith(".env")) | .reason | startswith("hidden")' 'true'
-expect_json '.summary | [.inputs, .events, .documents, .skipped]' '[2,4,1,5]'
+expect_json '.summary | [.inputs, .events, .documents, .skipped]' '[2,4,1,6]'
 # the sha256 of each input is the file's
 for f in deploy-events reports/results.xml; do
     want=$(sha256sum "$art/$f" | cut -d' ' -f1)
@@ -78,13 +81,13 @@ expect_stdout "read:"
 expect_stdout "reports/results.xml  junit: 2 events, 1 document  sha256 $(sha256sum "$art/reports/results.xml" | cut -d' ' -f1)"
 expect_stdout "skipped:"
 expect_stdout "reports/coverage.xml  XML whose root element is <coverage>"
-expect_stdout "(2 inputs, 4 events, 1 document, 5 skipped, 1 rule)"
+expect_stdout "(2 inputs, 4 events, 1 document, 6 skipped, 1 rule)"
 
 run check "$art" --rules "$tmp/rules.yaml" --format sarif --output "$tmp/r.sarif"
 expect_status 1
 expect_valid sarif "$tmp/r.sarif"
 cp "$tmp/r.sarif" "$tmp/out"
-expect_json '[.runs[0].invocations[0].toolExecutionNotifications[] | select(.descriptor.id == "input-skipped")] | length' '5'
+expect_json '[.runs[0].invocations[0].toolExecutionNotifications[] | select(.descriptor.id == "input-skipped")] | length' '6'
 expect_json '[.runs[0].invocations[0].toolExecutionNotifications[] | select(.descriptor.id == "input-read") | .properties | [.kind, .events]]' \
     '[["jsonl",2],["junit",2]]'
 expect_json '.runs[0].invocations[0].executionSuccessful' 'true'
@@ -101,7 +104,7 @@ grep -q 'deploy-events  jsonl: 2 events' "$tmp/system-out" || fail "the JUnit sy
 
 run check "$art" --rules "$tmp/rules.yaml" --format markdown
 expect_status 1
-expect_stdout "<details><summary>Read 2 inputs (4 events, 1 document); skipped 5</summary>"
+expect_stdout "<details><summary>Read 2 inputs (4 events, 1 document); skipped 6</summary>"
 expect_stdout "reports/coverage.xml\` | XML whose root element is &lt;coverage>"
 
 # --- a bundle's members of no known kind are listed too -------------------

@@ -128,7 +128,7 @@ printf 'not a tar\n' >"$tmp/broken.tgz"
 run check --rules tests/e2e/rules/drill.yaml "$tmp/broken.tgz"
 expect_no_crash
 expect_status 2
-expect_stderr "broken.tgz: not a tar or gzip archive"
+expect_stderr "broken.tgz: not a tar archive"
 run bundle inspect corpora/byteor
 expect_status 2
 expect_stderr "corpora/byteor: not an incident bundle: no manifest.json"

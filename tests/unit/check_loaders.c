@@ -297,9 +297,9 @@ START_TEST(kinds_by_name_and_content)
     ck_assert_ptr_null(rb_loader_find("csv"));
     const char *lines = "{\"ts\":1,\"type\":\"a\"}\n{\"ts\":2,\"type\":\"b\"}\n";
     const char *doc = "{\n  \"a\": 1\n}\n";
-    ck_assert(rb_loader_jsonl.sniff((const unsigned char *)lines, strlen(lines), NULL));
-    ck_assert(!rb_loader_jsonl.sniff((const unsigned char *)doc, strlen(doc), NULL));
-    ck_assert(rb_loader_json.sniff((const unsigned char *)doc, strlen(doc), NULL));
+    ck_assert_int_eq(rb_loader_jsonl.sniff((const unsigned char *)lines, strlen(lines), NULL), RB_SNIFF_YES);
+    ck_assert_int_eq(rb_loader_jsonl.sniff((const unsigned char *)doc, strlen(doc), NULL), RB_SNIFF_NO);
+    ck_assert_int_eq(rb_loader_json.sniff((const unsigned char *)doc, strlen(doc), NULL), RB_SNIFF_YES);
 }
 END_TEST
 
@@ -322,7 +322,10 @@ START_TEST(generic_suffixes_must_agree_with_the_content)
     ck_assert_ptr_null(choose("x.db", "SQLite? no", &why));
     ck_assert_ptr_nonnull(strstr(why.data, "not a SQLite database"));
     ck_assert_ptr_null(choose("a.tgz", "words", &why));
-    ck_assert_ptr_nonnull(strstr(why.data, "not a tar or gzip archive"));
+    ck_assert_ptr_nonnull(strstr(why.data, "not a tar archive"));
+    /* XML of another root, named as nothing: what it is, not just "unknown" */
+    ck_assert_ptr_null(choose("report", "<coverage/>", &why));
+    ck_assert_ptr_nonnull(strstr(why.data, "root element is <coverage>"));
     /* names that settle the kind are not second-guessed */
     ck_assert_ptr_eq(choose("a.jsonl", "not even JSON", &why), &rb_loader_jsonl);
     /* no suffix: content decides, or nothing does */
