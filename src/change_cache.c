@@ -11,8 +11,10 @@
 
 /* PRAGMA application_id of a cache: "RBAC". */
 #define CACHE_APPLICATION_ID 0x52424143
-/* PRAGMA user_version: the format of the records; bump on any change. */
-#define CACHE_FORMAT 1
+/* PRAGMA user_version: the format of the records; bump on any change.
+ * 2: a file added or deleted, or empty on one side, is one change per
+ * leaf (not one at the root). */
+#define CACHE_FORMAT 2
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS commits (sha TEXT NOT NULL, settings TEXT NOT NULL, record TEXT NOT NULL,"

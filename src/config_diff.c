@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "input_limits.h"
 #include "util.h"
@@ -68,6 +69,13 @@ bool rb_config_set_takes(const rb_config_set *set, const char *file)
     return false;
 }
 
+bool rb_config_is_no_revision(const char *path)
+{
+    struct stat st, null;
+    return stat(path, &st) == 0 && S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 &&
+           S_ISCHR(null.st_mode) && st.st_rdev == null.st_rdev;
+}
+
 void rb_config_set_digest(const rb_config_set *set, char hex[RB_SHA256_HEX_LEN + 1])
 {
     rb_sha256 *h = rb_sha256_new();
@@ -98,12 +106,26 @@ static void documents_as_list(rb_yaml_doc *docs, size_t n, json_t **value, rb_li
     }
 }
 
+/* Whether data holds nothing but JSON whitespace. */
+static bool is_blank(const unsigned char *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\n", data[i]) || !data[i])
+            return false;
+    return true;
+}
+
 rb_code rb_config_parse(const char *name, const unsigned char *data, size_t len, json_t **value,
                         rb_linemap **lines, rb_error *err)
 {
     *value = NULL;
     *lines = NULL;
     if (rb_has_suffix(name, ".json")) {
+        /* an empty file is the empty document, as it is in YAML */
+        if (is_blank(data, len)) {
+            *value = json_null();
+            return RB_OK;
+        }
         json_error_t e;
         *value = rb_json_parse((const char *)data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
         if (!*value)
@@ -344,6 +366,12 @@ void rb_config_diff(const rb_config_set *set, const char *file, const json_t *ol
     for (size_t i = 0; set && i < set->n; i++)
         if (set->items[i].n_lists && rb_path_glob(set->items[i].files, file))
             d.decls[d.n_decls++] = &set->items[i];
+    /* the empty document has no leaves: against it, every leaf of the
+     * other side is added or removed, not one change of the whole file */
+    if (json_is_null(old))
+        old = NULL;
+    if (json_is_null(new))
+        new = NULL;
     if (old && new)
         diff_values(&d, "", "", old, new);
     else if (old || new)
@@ -351,9 +379,14 @@ void rb_config_diff(const rb_config_set *set, const char *file, const json_t *ol
     free(d.decls);
 }
 
-/* Reads and parses one config file. */
+/* Reads and parses one config file; no revision is the empty document
+ * (*value and *lines NULL). */
 static rb_code parse_file(const char *path, size_t max_bytes, json_t **value, rb_linemap **lines, rb_error *err)
 {
+    *value = NULL;
+    *lines = NULL;
+    if (rb_config_is_no_revision(path))
+        return RB_OK;
     unsigned char *data;
     size_t len;
     rb_code rc = rb_read_file(path, max_bytes, &data, &len, err);
@@ -375,7 +408,8 @@ rb_code rb_config_diff_files(const rb_config_set *set, const char *old_path, con
         rc = parse_file(new_path, max_bytes, &new, &new_lines, err);
     if (!rc) {
         *changes = json_array();
-        rb_config_diff(set, rb_path_logical(new_path), old, new, new_lines, *changes);
+        const char *file = rb_config_is_no_revision(new_path) ? old_path : new_path;
+        rb_config_diff(set, rb_path_logical(file), old, new, new_lines, *changes);
     }
     json_decref(old);
     json_decref(new);

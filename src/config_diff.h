@@ -14,6 +14,14 @@
  * "remove" or "modify", `old`/`new` are present when that side has a value,
  * and `line` is the line in the new revision (of the nearest ancestor that
  * still exists, for a removal) when known.
+ *
+ * A file with no revision on one side (added, or deleted) is diffed
+ * against the empty document: every leaf of the other side is one `add`
+ * (with its line) or one `remove`, so a rule scoped to a path sees a new
+ * file's leaves as it sees an edit's.  The empty document is what an empty
+ * file parses to (a YAML stream without a document, or a document that is
+ * only null), and what /dev/null stands for on the command line, as in
+ * diff(1) and git.
  */
 #ifndef RB_CONFIG_DIFF_H
 #define RB_CONFIG_DIFF_H
@@ -54,6 +62,10 @@ const char *rb_config_check_list_keys(const json_t *list_keys);
  * config file of the set. */
 bool rb_config_set_takes(const rb_config_set *set, const char *file);
 
+/* Whether a path names no revision: /dev/null (or the same device by
+ * another name), the side of a file added or deleted. */
+bool rb_config_is_no_revision(const char *path);
+
 /* A digest of everything that shapes a diff (the declarations), so that
  * cached diffs are used only under the same declarations. */
 void rb_config_set_digest(const rb_config_set *set, char hex[RB_SHA256_HEX_LEN + 1]);
@@ -66,16 +78,19 @@ rb_code rb_config_parse(const char *name, const unsigned char *data, size_t len,
                         rb_linemap **lines, rb_error *err);
 
 /* Appends to `changes` (an array) the changes from old to new, revisions
- * of `file` (its list keys come from the set, which may be NULL); either side may be NULL (a
- * file added or deleted: every leaf of the other side is a change).
+ * of `file` (its list keys come from the set, which may be NULL).  Either
+ * side may be NULL or json null (no revision, or the empty document: a
+ * file added or deleted, every leaf of the other side a change).
  * new_lines (may be NULL) gives the lines of the new revision. */
 void rb_config_diff(const rb_config_set *set, const char *file, const json_t *old, const json_t *new,
                     const rb_linemap *new_lines, json_t *changes);
 
 /* Reads, parses and diffs two config files, the changes named after
- * new_path as given (its list keys apply).  files larger than max_bytes
- * are refused.  *changes is owned by the caller.  RB_EINPUT naming the
- * file and line when one cannot be read or does not parse. */
+ * new_path as given (its list keys apply; old_path's when new_path is no
+ * revision).  Either path may be no revision (rb_config_is_no_revision).
+ * files larger than max_bytes are refused.  *changes is owned by the
+ * caller.  RB_EINPUT naming the file and line when one cannot be read or
+ * does not parse. */
 rb_code rb_config_diff_files(const rb_config_set *set, const char *old_path, const char *new_path,
                              size_t max_bytes, json_t **changes, rb_error *err);
 

@@ -2,9 +2,13 @@
  * check_config_diff.c — structural diffs of config revisions: leaves
  * added, removed and modified at depth, keyed and positional lists, type
  * changes, whole files added or deleted, multi-document YAML, JSON with
- * lines, declarations and their digest, and dotted path globs.
+ * lines, declarations and their digest, and dotted path globs.  A file
+ * with no revision on one side (no text, an empty file, a null document,
+ * /dev/null) is diffed against the empty document: one change per leaf.
  */
 #include "unit.h"
+
+#include <sys/stat.h>
 
 #include "config_diff.h"
 #include "jsonpath.h"
@@ -121,6 +125,96 @@ START_TEST(whole_files_and_formats)
 }
 END_TEST
 
+START_TEST(empty_document_gives_one_change_per_leaf)
+{
+    static const char text[] = "a:\n  b: 1\n  c: [x, y]\n";
+    static const char added[] = "[{\"path\":\"a.b\",\"op\":\"add\",\"new\":1,\"line\":2},"
+                                "{\"path\":\"a.c.0\",\"op\":\"add\",\"new\":\"x\",\"line\":3},"
+                                "{\"path\":\"a.c.1\",\"op\":\"add\",\"new\":\"y\",\"line\":3}]";
+    static const char removed[] = "[{\"path\":\"a.b\",\"op\":\"remove\",\"old\":1},"
+                                  "{\"path\":\"a.c.0\",\"op\":\"remove\",\"old\":\"x\"},"
+                                  "{\"path\":\"a.c.1\",\"op\":\"remove\",\"old\":\"y\"}]";
+    /* a new file: no revision, an empty file and a null document alike,
+     * never one change of the whole file at the root */
+    expect_diff(NULL, "c.yaml", NULL, text, added);
+    expect_diff(NULL, "c.yaml", "", text, added);
+    expect_diff(NULL, "c.yaml", "# only a comment\n", text, added);
+    expect_diff(NULL, "c.yaml", "~\n", text, added);
+    /* a deleted or emptied file: every leaf removed with its old value */
+    expect_diff(NULL, "c.yaml", text, NULL, removed);
+    expect_diff(NULL, "c.yaml", text, "", removed);
+    /* an empty JSON file too */
+    expect_diff(NULL, "s.json", "", "{\"limits\": {\"cpu\": 2}}",
+                "[{\"path\":\"limits.cpu\",\"op\":\"add\",\"new\":2,\"line\":1}]");
+    expect_diff(NULL, "s.json", "{\"limits\": {\"cpu\": 2}}", " \n", "[{\"path\":\"limits.cpu\",\"op\":\"remove\",\"old\":2}]");
+    /* nothing against nothing; an empty mapping is a leaf */
+    expect_diff(NULL, "c.yaml", "", "", "[]");
+    expect_diff(NULL, "c.yaml", "", NULL, "[]");
+    expect_diff(NULL, "c.yaml", "", "{}\n", "[{\"path\":\"\",\"op\":\"add\",\"new\":{},\"line\":1}]");
+    /* a new file's keyed list is named by key */
+    rb_config_set set = {0};
+    json_t *keys = unit_json("{\"services\": \"name\"}");
+    rb_config_set_add(&set, "conf/**", keys);
+    json_decref(keys);
+    expect_diff(&set, "conf/app.yaml", "", "services:\n  - {name: api, port: 1}\n",
+                "[{\"path\":\"services.api.name\",\"op\":\"add\",\"new\":\"api\",\"line\":2},"
+                "{\"path\":\"services.api.port\",\"op\":\"add\",\"new\":1,\"line\":2}]");
+    rb_config_set_free(&set);
+}
+END_TEST
+
+/* rb_config_diff_files of two paths under the set (may be NULL). */
+static json_t *diff_files(const rb_config_set *set, const char *old_path, const char *new_path)
+{
+    json_t *changes;
+    rb_error err;
+    ck_assert_msg(rb_config_diff_files(set, old_path, new_path, 1 << 20, &changes, &err) == RB_OK, "%s",
+                  err.message);
+    return changes;
+}
+
+#define expect_files(set, old, new, expected)               \
+    do {                                                    \
+        json_t *diff_ = diff_files((set), (old), (new));    \
+        ck_assert_json_eq(diff_, (expected));               \
+        json_decref(diff_);                                 \
+    } while (0)
+
+START_TEST(dev_null_is_no_revision)
+{
+    char dir[4096];
+    unit_enter_workdir();
+    ck_assert_ptr_nonnull(getcwd(dir, sizeof dir));
+    unit_write_file("new.yaml", "a: {b: 1}\n");
+    unit_write_file("empty.yaml", "");
+    ck_assert(rb_config_is_no_revision("/dev/null"));
+    ck_assert(!rb_config_is_no_revision("empty.yaml"));
+    ck_assert(!rb_config_is_no_revision("missing.yaml"));
+    ck_assert(!rb_config_is_no_revision("/dev/zero"));
+    static const char added[] = "[{\"path\":\"a.b\",\"op\":\"add\",\"new\":1,\"line\":1}]";
+    expect_files(NULL, "/dev/null", "new.yaml", added);
+    expect_files(NULL, "empty.yaml", "new.yaml", added);
+    expect_files(NULL, "new.yaml", "/dev/null", "[{\"path\":\"a.b\",\"op\":\"remove\",\"old\":1}]");
+    expect_files(NULL, "/dev/null", "/dev/null", "[]");
+    /* a deleted file's list keys are those of its old path */
+    rb_config_set set = {0};
+    json_t *keys = unit_json("{\"services\": \"name\"}");
+    rb_config_set_add(&set, "conf/**", keys);
+    json_decref(keys);
+    ck_assert_int_eq(mkdir("conf", 0700), 0);
+    unit_write_file("conf/app.yaml", "services:\n  - {name: api}\n");
+    expect_files(&set, "conf/app.yaml", "/dev/null", "[{\"path\":\"services.api.name\",\"op\":\"remove\",\"old\":\"api\"}]");
+    rb_config_set_free(&set);
+    /* a missing side is an error naming it, not an empty revision */
+    json_t *changes;
+    rb_error err;
+    ck_assert_int_eq(rb_config_diff_files(NULL, "missing.yaml", "new.yaml", 1 << 20, &changes, &err), RB_EINPUT);
+    ck_assert_msg(strstr(err.message, "missing.yaml: cannot open"), "%s", err.message);
+    ck_assert_int_eq(chdir("/"), 0);
+    unit_remove_tree(dir);
+}
+END_TEST
+
 START_TEST(declarations_take_files_and_digest_what_shapes_a_diff)
 {
     rb_config_set a = {0}, b = {0};
@@ -183,6 +277,8 @@ static Suite *config_diff_suite(void)
     tcase_add_test(tc, leaves_change_at_depth);
     tcase_add_test(tc, lists_compare_by_key_or_position);
     tcase_add_test(tc, whole_files_and_formats);
+    tcase_add_test(tc, empty_document_gives_one_change_per_leaf);
+    tcase_add_test(tc, dev_null_is_no_revision);
     tcase_add_test(tc, declarations_take_files_and_digest_what_shapes_a_diff);
     tcase_add_test(tc, dotted_globs);
     suite_add_tcase(s, tc);
