@@ -13,8 +13,9 @@
 #define CACHE_APPLICATION_ID 0x52424143
 /* PRAGMA user_version: the format of the records; bump on any change.
  * 2: a file added or deleted, or empty on one side, is one change per
- * leaf (not one at the root). */
-#define CACHE_FORMAT 2
+ * leaf (not one at the root).  3: a commit's record names the changed
+ * files no config glob takes (`uncovered`). */
+#define CACHE_FORMAT 3
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS commits (sha TEXT NOT NULL, settings TEXT NOT NULL, record TEXT NOT NULL,"

@@ -44,12 +44,13 @@ static rb_code load_rules(rb_cli *o, rb_ruleset *rs, rb_error *err)
     return rb_ruleset_load_chosen(rs, o->rule_paths, o->n_rule_paths, o->packs, o->n_packs, &o->overrides, err);
 }
 
-/* The git repository, the config pair, then every input. */
-static rb_code load_evidence(const rb_cli *o, const rb_ruleset *rs, rb_evidence *ev, rb_error *err)
+/* The git repository, the config pair, then every input; `gate` asks the
+ * walk for the changed files no rule reads. */
+static rb_code load_evidence(const rb_cli *o, const rb_ruleset *rs, bool gate, rb_evidence *ev, rb_error *err)
 {
     rb_load_opts opts = {.sources = rs->sources, .n_sources = rs->n_sources, .lenient = o->lenient,
                          .range = o->range,
-                         .config = &rs->config, .cache = o->cache};
+                         .config = &rs->config, .cache = o->cache, .uncovered = gate};
     rb_code rc = RB_OK;
     if (o->repo)
         rc = rb_load_input(ev, o->repo, "git", &opts, err);
@@ -90,17 +91,22 @@ static rb_code validate_check(rb_cli *o, rb_error *err)
 }
 
 /* The rules, then the evidence, then one engine pass. */
-static rb_code produce_findings(rb_audit *run, rb_error *err)
+static rb_code produce_findings(rb_audit *run, bool gate, rb_error *err)
 {
     rb_code rc;
     if ((rc = load_rules(&run->cli, run->rules, err)) ||
-        (rc = load_evidence(&run->cli, run->rules, run->evidence, err)))
+        (rc = load_evidence(&run->cli, run->rules, gate, run->evidence, err)))
         return rc;
     rb_engine_opts opts = {run->cli.has_now, run->cli.now};
     return rb_engine_run(run->rules, run->evidence, &opts, &run->findings, &run->result, err);
 }
 
-static const rb_audit_mode check_mode = {check_help, validate_check, produce_findings};
+static rb_code produce_check(rb_audit *run, rb_error *err)
+{
+    return produce_findings(run, false, err);
+}
+
+static const rb_audit_mode check_mode = {check_help, validate_check, produce_check};
 
 static int run_check(int argc, char **argv)
 {
@@ -125,6 +131,10 @@ static void gate_help(FILE *out)
             "follow-ups (validation, upload, sample run, ...) that no evidence shows after it.\n"
             "A change with nothing missing is a note.  INPUTs are the evidence of those\n"
             "follow-ups: event logs, ledgers, JUnit results, bundles, as for 'rbaudit check'.\n"
+            "A new or deleted config file is one change per leaf (--old /dev/null, or an empty\n"
+            "file, for a file with no committed revision).  Each changed file that no pack\n"
+            "declares as config is an RBA-UNCOVERED note naming the globs it missed: it is not\n"
+            "read, and --fail-on note fails on it.\n"
             "Typical use: rbaudit gate --range origin/main..HEAD ci-evidence/ --format sarif\n"
             "\n");
     rb_cli_help_options(out);
@@ -148,7 +158,12 @@ static rb_code validate_gate(rb_cli *o, rb_error *err)
     return RB_OK;
 }
 
-static const rb_audit_mode gate_mode = {gate_help, validate_gate, produce_findings};
+static rb_code produce_gate(rb_audit *run, rb_error *err)
+{
+    return produce_findings(run, true, err);
+}
+
+static const rb_audit_mode gate_mode = {gate_help, validate_gate, produce_gate};
 
 static int run_gate(int argc, char **argv)
 {

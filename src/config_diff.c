@@ -69,6 +69,21 @@ bool rb_config_set_takes(const rb_config_set *set, const char *file)
     return false;
 }
 
+json_t *rb_config_set_globs(const rb_config_set *set)
+{
+    json_t *seen = json_object();
+    for (size_t i = 0; set && i < set->n; i++)
+        json_object_set_new(seen, set->items[i].files, json_true());
+    size_t n;
+    const char **keys = rb_json_sorted_keys(seen, &n);
+    json_t *globs = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(globs, json_string(keys[i]));
+    free(keys);
+    json_decref(seen);
+    return globs;
+}
+
 bool rb_config_is_no_revision(const char *path)
 {
     struct stat st, null;

@@ -62,6 +62,10 @@ const char *rb_config_check_list_keys(const json_t *list_keys);
  * config file of the set. */
 bool rb_config_set_takes(const rb_config_set *set, const char *file);
 
+/* The distinct file globs of the set, sorted: what a file that no rule
+ * reads missed.  A new array owned by the caller. */
+json_t *rb_config_set_globs(const rb_config_set *set);
+
 /* Whether a path names no revision: /dev/null (or the same device by
  * another name), the side of a file added or deleted. */
 bool rb_config_is_no_revision(const char *path);

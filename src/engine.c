@@ -42,6 +42,48 @@ static void report_problems(const rb_evidence *ev, rb_run *run)
     }
 }
 
+/* What to do about a changed file that no rule read: the fix the
+ * RBA-UNCOVERED note carries. */
+static const char uncovered_remediation[] =
+    "Declare the file as config in a pack (a `config:` entry's `files`, or a `changes` rule's `files`) so that "
+    "its changes are diffed and checked, or point gate at the config file that changed (--new with the path "
+    "the packs' globs name).";
+
+/* One RBA-UNCOVERED note per changed file that no config glob takes,
+ * naming every glob of the packs that ran; keyed and fingerprinted by the
+ * file and those globs, not by the commits, so a baseline of it holds
+ * from one range to the next. */
+static void report_uncovered(const rb_ruleset *rs, const rb_evidence *ev, rb_run *run)
+{
+    if (!ev->n_uncovered)
+        return;
+    json_t *globs = rb_config_set_globs(&rs->config);
+    rb_buf missed = {0};
+    size_t i;
+    json_t *g;
+    json_array_foreach(globs, i, g)
+        rb_buf_printf(&missed, "%s%s", i ? ", " : "", json_string_value(g));
+    for (size_t u = 0; u < ev->n_uncovered; u++) {
+        const rb_uncovered *c = &ev->uncovered[u];
+        char *message = json_array_size(globs)
+                            ? rb_xasprintf("%s changed, but no rule reads it: it matches none of the config "
+                                           "globs of the packs that ran (%s)", c->file, missed.data)
+                            : rb_xasprintf("%s changed, but no rule reads it: no pack that ran declares any "
+                                           "config file (a `config:` entry or a `changes` rule)", c->file);
+        rb_finding *f = rb_finding_builtin("RBA-UNCOVERED", RB_SEV_NOTE, message);
+        free(message);
+        json_t *key = json_string(c->file);
+        rb_finding_set_key(f, key);
+        json_array_append_new(f->evidence, json_pack("{s:o, s:O}", "file", key, "config_globs", globs));
+        for (size_t o = 0; o < c->n_origins; o++)
+            rb_finding_add_origin(f, c->origins[o]);
+        f->remediation = rb_xstrdup(uncovered_remediation);
+        rb_run_emit(run, f);
+    }
+    rb_buf_free(&missed);
+    json_decref(globs);
+}
+
 static void dispatch_event(rule_run *runs, size_t n, const rb_event *event, rb_run *run)
 {
     for (size_t r = 0; r < n; r++) {
@@ -127,6 +169,7 @@ static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, rb_run *run, rb_i
     if (!rc && !*unsorted) {
         finish_rules(runs, rs->n, run);
         report_problems(ev, run);
+        report_uncovered(rs, ev, run);
     }
     for (size_t r = 0; r < rs->n; r++)
         if (runs[r].rule->check->stop)

@@ -16,6 +16,7 @@ rb_evidence *rb_evidence_new(void)
     rb_evidence *ev = rb_xcalloc(1, sizeof(rb_evidence));
     ev->triage = json_array();
     ev->skipped = json_array();
+    ev->uncovered_index = json_object();
     return ev;
 }
 
@@ -43,6 +44,12 @@ void rb_evidence_free(rb_evidence *ev)
         free(ev->ledgers[i].name);
     }
     free(ev->ledgers);
+    for (size_t i = 0; i < ev->n_uncovered; i++) {
+        free(ev->uncovered[i].file);
+        free(ev->uncovered[i].origins);
+    }
+    free(ev->uncovered);
+    json_decref(ev->uncovered_index);
     json_decref(ev->triage);
     json_decref(ev->skipped);
     for (size_t i = 0; i < ev->n_inputs; i++) {
@@ -284,6 +291,20 @@ void rb_evidence_add_integrity(rb_evidence *ev, rb_origin origin, const char *me
 void rb_evidence_add_problem(rb_evidence *ev, rb_origin origin, const char *message)
 {
     add_problem(ev, "RBA-INPUT", origin, NULL, message);
+}
+
+void rb_evidence_add_uncovered(rb_evidence *ev, rb_origin origin, const char *file)
+{
+    json_t *at = json_object_get(ev->uncovered_index, file);
+    if (!at) {
+        rb_grow((void **)&ev->uncovered, &ev->cap_uncovered, ev->n_uncovered + 1, sizeof *ev->uncovered);
+        ev->uncovered[ev->n_uncovered] = (rb_uncovered){.file = rb_xstrdup(file)};
+        at = json_integer((json_int_t)ev->n_uncovered++);
+        json_object_set_new(ev->uncovered_index, file, at);
+    }
+    rb_uncovered *u = &ev->uncovered[json_integer_value(at)];
+    u->origins = rb_xrealloc(u->origins, (u->n_origins + 1) * sizeof *u->origins);
+    u->origins[u->n_origins++] = origin;
 }
 
 void rb_evidence_truncate_problems(rb_evidence *ev, size_t n)

@@ -130,6 +130,17 @@ typedef struct rb_problem {
     char *message;
 } rb_problem;
 
+/* A changed file that no pack's config glob takes, so no rule read what
+ * changed in it: `gate` reports it as an RBA-UNCOVERED note keyed by the
+ * file, rather than passing in silence. */
+typedef struct rb_uncovered {
+    char *file;         /* as a change would name it: the repository path,
+                           or the --new path as given */
+    rb_origin *origins; /* where it changed: its input, at each commit of a
+                           walk in walk order (the first first) */
+    size_t n_origins;
+} rb_uncovered;
+
 struct rb_evidence {
     rb_input **inputs;
     size_t n_inputs, cap_inputs;
@@ -142,6 +153,9 @@ struct rb_evidence {
     size_t n_problems, cap_problems;
     rb_ledger *ledgers;
     size_t n_ledgers, cap_ledgers;
+    rb_uncovered *uncovered; /* in the order first met */
+    size_t n_uncovered, cap_uncovered;
+    json_t *uncovered_index; /* object: file -> its index in uncovered */
     json_t *triage;      /* array: the triage verdict of each bundle (triage.h) */
     json_t *skipped;     /* array of {"path", "reason"}: what was given or
                             found but not read, in the order met */
@@ -218,6 +232,10 @@ void rb_evidence_add_problem(rb_evidence *ev, rb_origin origin, const char *mess
 /* Records an integrity problem of a bundle member (RBA-INTEGRITY keyed by
  * the member's name). */
 void rb_evidence_add_integrity(rb_evidence *ev, rb_origin origin, const char *member, const char *message);
+
+/* Records that `file` changed at origin and no config glob takes it; a
+ * file already recorded gains the origin. */
+void rb_evidence_add_uncovered(rb_evidence *ev, rb_origin origin, const char *file);
 
 /* Forgets the problems after the first n (those of a pass started again). */
 void rb_evidence_truncate_problems(rb_evidence *ev, size_t n);

@@ -37,7 +37,7 @@ typedef struct rb_finding {
     char fingerprint[RB_SHA256_HEX_LEN + 1];
 } rb_finding;
 
-/* The title of a built-in rule (RBA-INPUT, RBA-INTEGRITY, RBA-WAIVER-...),
+/* The title of a built-in rule (RBA-INPUT, RBA-INTEGRITY, RBA-UNCOVERED, RBA-WAIVER-...),
  * or NULL for an id that is none; static. */
 const char *rb_builtin_rule_title(const char *rule_id);
 

@@ -1,34 +1,62 @@
 /*
  * load_config_pair.c — `--old FILE --new FILE`: two revisions of one config
- * file as evidence (SPEC §3.4).  Each changed leaf is a `config_change`
- * event (file — the --new path as given —, path, op, old, new, line) with
- * no time: a change between two plain files comes before every other
- * event, so all evidence counts as after it (SPEC §4, `changes`).
+ * file as evidence.  Each changed leaf is a `config_change` event (file —
+ * the --new path as given —, path, op, old, new, line) with no time: a
+ * change between two plain files comes before every other event, so all
+ * evidence counts as after it (rbaudit-rules(5), `changes`).
+ *
+ * A side may have no revision: a new file (the pre-commit hook's common
+ * case) is given as an empty --old or --old /dev/null, a deleted one as
+ * --new /dev/null (the file is then named by --old).  It is diffed against
+ * the empty document, one `add` or `remove` per leaf, so rules scoped to a
+ * path see a new file as they see an edit.
+ *
+ * A file that no pack's config glob takes is not parsed: no rule would
+ * read its changes.  It is recorded as uncovered instead (an RBA-UNCOVERED
+ * note naming the globs it missed), so gating a file the packs do not know
+ * — a README, a binary, a config file named by a path the globs do not
+ * match — never passes in silence.
  */
 #include "loader.h"
 #include "util.h"
 
-rb_code rb_load_config_pair(rb_evidence *ev, const char *old_path, const char *new_path, const rb_load_opts *opts,
-                            rb_error *err)
+/* The changes of a covered pair as timeless events of `in`. */
+static rb_code add_changes(rb_evidence *ev, rb_input *in, const char *old_path, const char *new_path,
+                           const rb_load_opts *opts, rb_error *err)
 {
     json_t *changes;
     rb_code rc = rb_config_diff_files(opts->config, old_path, new_path, rb_limits_get()->input_bytes, &changes, err);
     if (rc)
         return rc;
-    const char *file = rb_path_logical(new_path);
-    rb_input *in = rb_evidence_add_input(ev, file, "config", (const unsigned char *)"", 0);
-    rc = rb_sha256_file(new_path, in->sha256, &in->bytes, err);
     size_t i;
     json_t *c;
     json_array_foreach(changes, i, c) {
-        if (rc)
-            break;
         json_t *fields = json_deep_copy(c);
         json_object_set_new(fields, "type", json_string("config_change"));
-        json_object_set_new(fields, "file", json_string(file));
+        json_object_set_new(fields, "file", json_string(in->path));
         rb_origin at = {.input = in, .line = (long)json_integer_value(json_object_get(c, "line"))};
         rb_evidence_add_timeless_event(ev, at, fields);
     }
     json_decref(changes);
+    return RB_OK;
+}
+
+rb_code rb_load_config_pair(rb_evidence *ev, const char *old_path, const char *new_path, const rb_load_opts *opts,
+                            rb_error *err)
+{
+    bool deleted = rb_config_is_no_revision(new_path);
+    const char *named = deleted ? old_path : new_path, *other = deleted ? new_path : old_path;
+    rb_input *in = rb_evidence_add_input(ev, named, "config", (const unsigned char *)"", 0);
+    rb_code rc = rb_sha256_file(named, in->sha256, &in->bytes, err);
+    if (rc)
+        return rc;
+    if (opts->config && rb_config_set_takes(opts->config, in->path))
+        return add_changes(ev, in, old_path, new_path, opts, err);
+    /* not read, but both sides must be there all the same */
+    char hex[RB_SHA256_HEX_LEN + 1];
+    uint64_t bytes;
+    rc = rb_sha256_file(other, hex, &bytes, err);
+    if (!rc)
+        rb_evidence_add_uncovered(ev, (rb_origin){.input = in}, in->path);
     return rc;
 }

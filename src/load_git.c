@@ -14,6 +14,16 @@
  * resolution, an evil merge); what its branches changed comes from their
  * own commits.
  *
+ * A file added or deleted in a commit is diffed against the empty
+ * document (config_diff.h): one `add`, or one `remove`, per leaf.
+ *
+ * A changed file that no config glob takes is not read.  For `gate`
+ * (opts->uncovered) each such path of the range is one RBA-UNCOVERED note,
+ * placed at the file and the commits that changed it, so that change
+ * control never passes in silence over a change no rule looked at;
+ * `check` leaves them out, as its walk is evidence (commit events) for
+ * rules of any kind, where a repository's other files are expected.
+ *
  * A revision that does not parse is an RBA-INPUT finding naming the
  * commit, the file and the line, and the walk goes on: the next revision
  * that parses is compared with the last one that did.
@@ -231,17 +241,19 @@ static rb_code tree_diff(git_walk *w, git_commit *commit, unsigned parent, git_d
     return e ? git_fail(RB_EINPUT, err, w->dir, "cannot diff a commit") : RB_OK;
 }
 
-/* The file a delta is about, when it is config: its new path (the old one
- * for a deletion) as UTF-8 text, else NULL. */
-static json_t *config_file_of(const git_walk *w, const git_diff_delta *d)
+/* The file a delta is about: its new path (the old one for a deletion)
+ * as UTF-8 text. */
+static json_t *delta_file(const git_diff_delta *d)
 {
-    bool deleted = git_oid_is_zero(&d->new_file.id);
-    json_t *file = git_text(deleted ? d->old_file.path : d->new_file.path);
-    if (w->opts->config && (rb_config_set_takes(w->opts->config, json_string_value(file)) ||
-                            rb_config_set_takes(w->opts->config, d->old_file.path)))
-        return file;
-    json_decref(file);
-    return NULL;
+    return git_text(git_oid_is_zero(&d->new_file.id) ? d->old_file.path : d->new_file.path);
+}
+
+/* Whether a delta is about a config file (by either of its paths, so a
+ * file renamed into or out of the globs is followed). */
+static bool is_config(const git_walk *w, const git_diff_delta *d, const json_t *file)
+{
+    return w->opts->config && (rb_config_set_takes(w->opts->config, json_string_value(file)) ||
+                               rb_config_set_takes(w->opts->config, d->old_file.path));
 }
 
 static void add_path(json_t *set, const char *path)
@@ -251,9 +263,10 @@ static void add_path(json_t *set, const char *path)
     json_decref(text);
 }
 
-/* The paths and config changes of one tree diff (paths may be NULL). */
-static rb_code read_diff(git_walk *w, git_diff *diff, const char *sha, json_t *paths, json_t *changes,
-                         json_t *problems, rb_error *err)
+/* The paths, the files no config glob takes (a set) and the config
+ * changes of one tree diff (paths may be NULL). */
+static rb_code read_diff(git_walk *w, git_diff *diff, const char *sha, json_t *paths, json_t *uncovered,
+                         json_t *changes, json_t *problems, rb_error *err)
 {
     size_t n = git_diff_num_deltas(diff);
     rb_code rc = RB_OK;
@@ -263,9 +276,11 @@ static rb_code read_diff(git_walk *w, git_diff *diff, const char *sha, json_t *p
             add_path(paths, d->new_file.path);
             add_path(paths, d->old_file.path);
         }
-        json_t *file = config_file_of(w, d);
-        if (file)
+        json_t *file = delta_file(d);
+        if (is_config(w, d, file))
             rc = diff_delta(w, d, json_string_value(file), sha, changes, problems, err);
+        else
+            json_object_set_new(uncovered, json_string_value(file), json_true());
         json_decref(file);
     }
     return rc;
@@ -278,16 +293,18 @@ static char *change_place(const json_t *c)
                         json_string_value(json_object_get(c, "path")));
 }
 
-/* Keeps of a merge's changes (against its first parent) those it also
- * makes against every other parent: what the merge itself decided. */
-static rb_code keep_merge_changes(git_walk *w, git_commit *commit, const char *sha, json_t *changes, rb_error *err)
+/* Keeps of a merge's changes and uncovered files (against its first
+ * parent) those it also makes against every other parent: what the merge
+ * itself decided; what its branches changed comes from their commits. */
+static rb_code keep_merge_changes(git_walk *w, git_commit *commit, const char *sha, json_t *changes,
+                                  json_t *uncovered, rb_error *err)
 {
     rb_code rc = RB_OK;
     for (unsigned p = 1; p < git_commit_parentcount(commit) && !rc; p++) {
         git_diff *diff;
-        json_t *other = json_array(), *ignored = json_array(), *places = json_object();
+        json_t *other = json_array(), *ignored = json_array(), *places = json_object(), *other_files = json_object();
         if (!(rc = tree_diff(w, commit, p, &diff, err))) {
-            rc = read_diff(w, diff, sha, NULL, other, ignored, err);
+            rc = read_diff(w, diff, sha, NULL, other_files, other, ignored, err);
             git_diff_free(diff);
         }
         size_t i;
@@ -303,9 +320,15 @@ static rb_code keep_merge_changes(git_walk *w, git_commit *commit, const char *s
                 json_array_remove(changes, i);
             free(place);
         }
+        const char *file;
+        json_t *v, *tmp;
+        json_object_foreach_safe(uncovered, tmp, file, v)
+            if (!json_object_get(other_files, file))
+                json_object_del(uncovered, file);
         json_decref(places);
         json_decref(other);
         json_decref(ignored);
+        json_decref(other_files);
     }
     return rc;
 }
@@ -322,21 +345,26 @@ static json_t *sorted_key_list(const json_t *set)
     return list;
 }
 
-/* What a commit changed: {paths, changes, problems}. */
+/* What a commit changed: {paths, changes, problems, uncovered} (the files
+ * no config glob takes, kept whatever the command so that one cache
+ * serves check and gate). */
 static rb_code commit_record(git_walk *w, git_commit *commit, const char *sha, json_t **record, rb_error *err)
 {
-    json_t *paths = json_object(), *changes = json_array(), *problems = json_array();
+    json_t *paths = json_object(), *uncovered = json_object(), *changes = json_array(), *problems = json_array();
     git_diff *diff;
     rb_code rc = tree_diff(w, commit, 0, &diff, err);
     if (!rc) {
-        rc = read_diff(w, diff, sha, paths, changes, problems, err);
+        rc = read_diff(w, diff, sha, paths, uncovered, changes, problems, err);
         git_diff_free(diff);
     }
     if (!rc && git_commit_parentcount(commit) > 1)
-        rc = keep_merge_changes(w, commit, sha, changes, err);
+        rc = keep_merge_changes(w, commit, sha, changes, uncovered, err);
     json_object_del(paths, "");
-    *record = json_pack("{s:o, s:o, s:o}", "paths", sorted_key_list(paths), "changes", changes, "problems", problems);
+    json_object_del(uncovered, "");
+    *record = json_pack("{s:o, s:o, s:o, s:o}", "paths", sorted_key_list(paths), "changes", changes, "problems",
+                        problems, "uncovered", sorted_key_list(uncovered));
     json_decref(paths);
+    json_decref(uncovered);
     return rc;
 }
 
@@ -380,6 +408,12 @@ static void emit_commit(git_walk *w, git_commit *commit, const char *sha, const 
         rb_evidence_add_problem(w->ev, at, message);
         free(message);
     }
+    if (w->opts->uncovered)
+        json_array_foreach(json_object_get(record, "uncovered"), i, c) {
+            rb_input *in = file_input(w, json_string_value(c));
+            rb_evidence_add_uncovered(w->ev, (rb_origin){.input = in, .commit = rb_input_intern(in, sha)},
+                                      json_string_value(c));
+        }
 }
 
 static rb_code read_commit(git_walk *w, const git_oid *id, rb_error *err)

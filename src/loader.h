@@ -37,6 +37,9 @@ typedef struct rb_load_opts {
     const char *range;       /* --range of git repositories (NULL: HEAD's history) */
     const rb_config_set *config; /* which repository files are config; may be NULL */
     const char *cache;       /* --cache file of git walks, or NULL */
+    bool uncovered;          /* change control (gate): a file a walk finds
+                                changed that no config glob takes is an
+                                RBA-UNCOVERED note (evidence.h rb_uncovered) */
 } rb_load_opts;
 
 /* What a loader's sniff says of some bytes. */
@@ -125,8 +128,10 @@ rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind
                       const rb_load_opts *opts, rb_error *err);
 
 /* Loads the changes between two revisions of a config file (--old/--new)
- * as config_change events with no time (load_config_pair.c).  Errors name
- * the file and line. */
+ * as config_change events with no time (load_config_pair.c); a file that
+ * no config glob takes is not parsed but recorded as uncovered, whatever
+ * opts->uncovered says.  Either path may be /dev/null (no revision).
+ * Errors name the file and line. */
 rb_code rb_load_config_pair(rb_evidence *ev, const char *old_path, const char *new_path, const rb_load_opts *opts,
                             rb_error *err);
 

@@ -162,8 +162,8 @@ static json_t *driver_rules(const rb_report *rep, json_t *index)
                 continue;
             const char *title = rb_builtin_rule_title(f->rule_id);
             json_object_set_new(index, f->rule_id, json_integer((json_int_t)json_array_size(rules)));
-            json_array_append_new(rules, rule_descriptor(f->rule_id, title ? title : f->rule_id, f->severity, NULL, NULL,
-                                                         json_pack("{s:[s]}", "tags", "built-in")));
+            json_array_append_new(rules, rule_descriptor(f->rule_id, title ? title : f->rule_id, f->severity, NULL,
+                                                         f->remediation, json_pack("{s:[s]}", "tags", "built-in")));
         }
     return rules;
 }

@@ -98,7 +98,7 @@ expect_json '.runs[0].results[0].locations[0].physicalLocation.artifactLocation.
 run gate --repo "$repo" --range base..HEAD --pack beampipe corpora/beampipe/change-control/evidence --format markdown
 expect_status 1
 expect_stdout "### rbaudit: findings to fix"
-expect_stdout "8 errors, 0 warnings, 6 notes (5 inputs, 15 rules)."
+expect_stdout "8 errors, 0 warnings, 7 notes (6 inputs, 15 rules)."
 expect_stdout "| severity | rule | where | what to do |"
 expect_stdout "| error | \`BP-CC-001\` Field maps changed | \`$repo/config/wallaby_hires.v1.yaml:16 @"
 expect_stdout "sources\\|lte=10 **Fix:** Validate the YAML"

@@ -215,6 +215,22 @@ START_TEST(dev_null_is_no_revision)
 }
 END_TEST
 
+START_TEST(globs_are_distinct_and_sorted)
+{
+    rb_config_set set = {0};
+    json_t *globs = rb_config_set_globs(&set);
+    ck_assert_json_eq(globs, "[]");
+    json_decref(globs);
+    rb_config_set_add(&set, "deploy/*.json", NULL);
+    rb_config_set_add(&set, "conf/**/*.yaml", NULL);
+    rb_config_set_add(&set, "deploy/*.json", NULL);
+    globs = rb_config_set_globs(&set);
+    ck_assert_json_eq(globs, "[\"conf/**/*.yaml\", \"deploy/*.json\"]");
+    json_decref(globs);
+    rb_config_set_free(&set);
+}
+END_TEST
+
 START_TEST(declarations_take_files_and_digest_what_shapes_a_diff)
 {
     rb_config_set a = {0}, b = {0};
@@ -279,6 +295,7 @@ static Suite *config_diff_suite(void)
     tcase_add_test(tc, whole_files_and_formats);
     tcase_add_test(tc, empty_document_gives_one_change_per_leaf);
     tcase_add_test(tc, dev_null_is_no_revision);
+    tcase_add_test(tc, globs_are_distinct_and_sorted);
     tcase_add_test(tc, declarations_take_files_and_digest_what_shapes_a_diff);
     tcase_add_test(tc, dotted_globs);
     suite_add_tcase(s, tc);
