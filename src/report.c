@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "util.h"
 
 static const rb_reporter *const reporters[] = {
@@ -117,8 +118,10 @@ rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *
         out->file = stdout;
         return RB_OK;
     }
+    /* a signal that ends the run removes it (cleanup.h): a report at path
+     * is only ever replaced whole, by the rename */
     out->tmp = rb_xasprintf("%s.tmp-XXXXXX", path);
-    int fd = mkstemp(out->tmp);
+    int fd = rb_cleanup_mkstemp(out->tmp);
     if (fd < 0) {
         rb_error_set(err, RB_EUSAGE, "--output %s: cannot write there: %s", path, strerror(errno));
         free(out->tmp);
@@ -156,6 +159,7 @@ rb_code rb_output_commit(rb_output *out, rb_error *err)
     out->file = NULL;
     if (failed || rename(out->tmp, out->path) != 0)
         return rb_error_set(err, RB_EINTERNAL, "--output %s: cannot write: %s", out->path, strerror(errno));
+    rb_cleanup_forget(out->tmp);
     free(out->tmp);
     out->tmp = NULL;
     return RB_OK;
@@ -166,7 +170,7 @@ void rb_output_close(rb_output *out)
     if (out->tmp) {
         if (out->file)
             fclose(out->file);
-        unlink(out->tmp);
+        rb_cleanup_remove(out->tmp);
         free(out->tmp);
     }
     free(out->path);

@@ -81,7 +81,8 @@ void rb_summary_count(rb_summary *summary, const rb_findings *findings);
 typedef struct rb_output {
     const rb_reporter *reporter;
     char *path;  /* destination */
-    char *tmp;   /* temporary file beside it; NULL for stdout */
+    char *tmp;   /* temporary file beside it, which a signal that ends the
+                    run removes (cleanup.h); NULL for stdout */
     FILE *file;
 } rb_output;
 
