@@ -1,7 +1,8 @@
 /*
  * cleanup.h — the files and directories this process makes for itself and
- * must never leave behind, such as a report being written beside its
- * destination (report.c).
+ * must never leave behind: a report being written beside its destination
+ * (report.c), the private copy of a ledger read with its write-ahead log or
+ * hot journal (ledger_copy.c).
  *
  * Each is registered while it exists.  The code that made it removes it
  * (or renames it into place) and forgets it; whatever is still registered

@@ -22,10 +22,12 @@ static void diff_help(FILE *out)
             "Usage: rbaudit diff OLD NEW [--format text|json] [--output FILE]\n"
             "                            [--rules PATH]... [--pack NAME]...\n"
             "\n"
-            "Two SQLite ledgers (told by their header, opened read-only and immutable) are\n"
-            "compared table by table: row counts, a content hash of each table, and the\n"
-            "primary key of every row missing from NEW, added in NEW or changed.  Tables\n"
-            "without a primary key are paired by rowid.\n"
+            "Two SQLite ledgers (told by their header, opened read-only and immutable, or\n"
+            "read with the write-ahead log or hot journal beside them through a private\n"
+            "copy, which the output names) are compared table by table: row counts, a\n"
+            "content hash of each table, and the primary key of every row missing from\n"
+            "NEW, added in NEW or changed.  Tables without a primary key are paired by\n"
+            "rowid.\n"
             "\n"
             "Two config revisions (YAML, or JSON when named .json) are compared leaf by leaf:\n"
             "each changed leaf path (e.g. projects.wallaby.field_maps.ra) is added, removed or\n"
@@ -76,11 +78,25 @@ static json_int_t rows_of(const json_t *table, const char *side)
     return json_integer_value(json_object_get(json_object_get(table, side), "rows"));
 }
 
+/* "--- PATH", and the companion the ledger was read with. */
+static void write_side(FILE *out, const char *mark, const json_t *side)
+{
+    fprintf(out, "%s %s", mark, json_string_value(json_object_get(side, "path")));
+    const json_t *c = json_object_get(side, "companion");
+    if (c)
+        fprintf(out, " (with its %s %s)",
+                strcmp(json_string_value(json_object_get(c, "kind")), "wal") == 0 ? "write-ahead log"
+                                                                                 : "hot rollback journal",
+                json_string_value(json_object_get(c, "path")));
+    fputc('\n', out);
+}
+
 static void write_text(FILE *out, const json_t *diff)
 {
     const char *old = json_string_value(json_object_get(json_object_get(diff, "old"), "path"));
     const char *new = json_string_value(json_object_get(json_object_get(diff, "new"), "path"));
-    fprintf(out, "--- %s\n+++ %s\n", old, new);
+    write_side(out, "---", json_object_get(diff, "old"));
+    write_side(out, "+++", json_object_get(diff, "new"));
     size_t i;
     json_t *t;
     json_array_foreach(json_object_get(diff, "tables"), i, t) {
@@ -106,13 +122,15 @@ static void write_text(FILE *out, const json_t *diff)
 #undef N
 }
 
-/* Opens one side: the ledger and the hash of its file. */
-static rb_code open_side(const char *path, rb_ledger_side *side, char *hex, rb_error *err)
+/* Opens one side: the ledger (with its companion, as `check` reads it)
+ * and the hash of its file. */
+static rb_code open_side(const char *path, rb_ledger_side *side, char *hex, rb_ledger_companion *companion,
+                         rb_error *err)
 {
     uint64_t bytes;
     side->name = rb_path_logical(path);
     side->sha256 = hex;
-    rb_code rc = rb_ledger_open_file(path, side->name, &side->db, err);
+    rb_code rc = rb_ledger_open_file(path, side->name, &side->db, companion, err);
     if (!rc && (rc = rb_sha256_file(path, hex, &bytes, err))) {
         sqlite3_close(side->db);
         side->db = NULL;
@@ -214,14 +232,29 @@ static rb_code diff_config(const rb_cli *o, json_t **out, rb_error *err)
     return rc;
 }
 
+/* Names in the document's OLD or NEW object the companion that side was
+ * read with. */
+static void name_companion(json_t *diff, const char *side, const rb_ledger_companion *c)
+{
+    if (c->kind)
+        json_object_set_new(json_object_get(diff, side), "companion", rb_ledger_companion_json(c));
+}
+
 /* The rbaudit-diff/1 document of two ledgers. */
 static rb_code diff_ledgers(const rb_cli *o, json_t **out, rb_error *err)
 {
     rb_ledger_side old = {0}, new = {0};
+    rb_ledger_companion old_companion = {0}, new_companion = {0};
     char old_hex[RB_SHA256_HEX_LEN + 1], new_hex[RB_SHA256_HEX_LEN + 1];
     rb_code rc;
-    if (!(rc = open_side(o->inputs[0], &old, old_hex, err)) && !(rc = open_side(o->inputs[1], &new, new_hex, err)))
-        rc = rb_ledger_diff(&old, &new, out, err);
+    if (!(rc = open_side(o->inputs[0], &old, old_hex, &old_companion, err)) &&
+        !(rc = open_side(o->inputs[1], &new, new_hex, &new_companion, err)) &&
+        !(rc = rb_ledger_diff(&old, &new, out, err))) {
+        name_companion(*out, "old", &old_companion);
+        name_companion(*out, "new", &new_companion);
+    }
+    rb_ledger_companion_clear(&old_companion);
+    rb_ledger_companion_clear(&new_companion);
     sqlite3_close(old.db);
     sqlite3_close(new.db);
     return rc;

@@ -123,11 +123,10 @@ static char *file_uri(const char *path)
     return rb_buf_take(&b);
 }
 
-/* Hardens an open handle and reads its schema; *db gets it when it is
- * fine, else it is closed. */
+/* Reads the schema of a hardened handle; *db gets it when it is fine,
+ * else it is closed. */
 static rb_code finish_open(sqlite3 *handle, const char *name, sqlite3 **db, rb_error *err)
 {
-    harden(handle);
     rb_code rc = check_schema(handle, name, err);
     if (rc)
         sqlite3_close(handle);
@@ -144,9 +143,64 @@ static rb_code open_failed(sqlite3 *db, const char *name, rb_error *err)
     return rc;
 }
 
-rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb_error *err)
+/* A ledger with a companion: its private copy, opened as any database so
+ * that SQLite applies the companion there (ledger_copy.h), then read-only. */
+static rb_code open_copy(rb_ledger_copy *copy, const char *name, sqlite3 **db, rb_ledger_companion *companion,
+                         rb_error *err)
+{
+    sqlite3 *handle = NULL;
+    rb_code rc;
+    if (sqlite3_open_v2(rb_ledger_copy_path(copy), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        rb_ledger_copy_free(copy);
+        rc = open_failed(handle, name, err);
+    } else {
+        harden(handle);
+        if ((rc = rb_ledger_copy_apply(copy, handle, companion, err)))
+            sqlite3_close(handle);
+        else
+            rc = finish_open(handle, name, db, err);
+    }
+    if (rc)
+        rb_ledger_companion_clear(companion);
+    return rc;
+}
+
+/* The candidates for a companion of a ledger file: NAME-wal and
+ * NAME-journal beside it.  SQLite names them after the file a symbolic
+ * link leads to, so they are looked for, and named, there. */
+typedef struct candidates {
+    char *names[2];
+    char *paths[2];
+    rb_ledger_bytes bytes[2];
+} candidates;
+
+static void candidates_beside(candidates *c, const char *path, const char *name)
+{
+    static const char *const suffixes[2] = {"-wal", "-journal"};
+    struct stat st;
+    char *target = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : NULL;
+    for (int i = 0; i < 2; i++) {
+        c->names[i] = rb_xasprintf("%s%s", target ? target : name, suffixes[i]);
+        c->paths[i] = rb_xasprintf("%s%s", target ? target : path, suffixes[i]);
+        c->bytes[i] = (rb_ledger_bytes){.path = c->paths[i], .name = c->names[i]};
+    }
+    free(target);
+}
+
+static void candidates_free(candidates *c)
+{
+    for (int i = 0; i < 2; i++) {
+        free(c->names[i]);
+        free(c->paths[i]);
+    }
+}
+
+rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb_ledger_companion *companion,
+                            rb_error *err)
 {
     *db = NULL;
+    memset(companion, 0, sizeof *companion);
     unsigned char h[HEADER_BYTES];
     size_t got = 0;
     uint64_t size = 0;
@@ -155,22 +209,37 @@ rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb
         rc = check_header(h, got, size, name, err);
     if (rc)
         return rc;
+    candidates beside;
+    candidates_beside(&beside, path, name);
+    rb_ledger_bytes self = {.path = path, .name = name};
+    rb_ledger_copy *copy;
+    rc = rb_ledger_copy_make(&self, &beside.bytes[0], &beside.bytes[1], &copy, companion, err);
+    candidates_free(&beside);
+    if (rc || copy)
+        return rc ? rc : open_copy(copy, name, db, companion, err);
     char *uri = file_uri(path);
     sqlite3 *handle = NULL;
     int src = sqlite3_open_v2(uri, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     free(uri);
     if (src != SQLITE_OK)
         return open_failed(handle, name, err);
+    harden(handle);
     return finish_open(handle, name, db, err);
 }
 
-rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char *name, sqlite3 **db,
+rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char *name, const rb_ledger_bytes *wal,
+                              const rb_ledger_bytes *journal, sqlite3 **db, rb_ledger_companion *companion,
                               rb_error *err)
 {
     *db = NULL;
+    memset(companion, 0, sizeof *companion);
     rb_code rc = check_header(data, len, len, name, err);
     if (rc)
         return rc;
+    rb_ledger_bytes self = {.data = data, .len = len, .name = name};
+    rb_ledger_copy *copy;
+    if ((rc = rb_ledger_copy_make(&self, wal, journal, &copy, companion, err)) || copy)
+        return rc ? rc : open_copy(copy, name, db, companion, err);
     sqlite3 *handle = NULL;
     if (sqlite3_open_v2(":memory:", &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return open_failed(handle, name, err);
@@ -186,6 +255,7 @@ rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char 
                                   SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
     if (src != SQLITE_OK)
         return open_failed(handle, name, err);
+    harden(handle);
     return finish_open(handle, name, db, err);
 }
 
@@ -203,6 +273,7 @@ rb_code rb_ledger_from_script(const char *script, const char *name, sqlite3 **db
         sqlite3_close(handle);
         return rc;
     }
+    harden(handle);
     return finish_open(handle, name, db, err);
 }
 

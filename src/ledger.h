@@ -5,12 +5,18 @@
  * A file is opened with `mode=ro&immutable=1`: SQLite then neither takes
  * locks nor looks for a hot journal or a WAL, so nothing next to the file
  * is created or rolled back.  A bundle member is deserialized from memory,
- * read-only.  Either way the schema is untrusted (trusted_schema off,
- * defensive mode on) and the header is checked before any query, so that a
- * truncated, encrypted or foreign file is an input error naming the file.
+ * read-only.  A ledger with a companion beside it (a write-ahead log that
+ * holds commits, a hot rollback journal) is read instead from a private
+ * copy in which SQLite has applied the companion (ledger_copy.h), and the
+ * caller is told which companion it was, for the report.  Either way the
+ * schema is untrusted (trusted_schema off, defensive mode on) and the
+ * header is checked before any query, so that a truncated, encrypted or
+ * foreign file is an input error naming the file.
  *
- * Ownership: the sqlite3 handles returned are the caller's (sqlite3_close);
- * JSON values returned are new references.
+ * Ownership: the sqlite3 handles returned are the caller's (sqlite3_close,
+ * which also removes a private copy); JSON values returned are new
+ * references; a companion's path is the caller's
+ * (rb_ledger_companion_clear).
  */
 #ifndef RB_LEDGER_H
 #define RB_LEDGER_H
@@ -23,16 +29,24 @@
 
 #include "error.h"
 #include "evidence.h"
+#include "ledger_copy.h"
 
 /* Whether data starts with the SQLite header string. */
 bool rb_ledger_sniff(const unsigned char *data, size_t len);
 
-/* Opens the SQLite file at path read-only and immutable; `name` is how
- * errors call it. */
-rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb_error *err);
+/* Opens the SQLite file at path read-only: immutable, or through a
+ * private copy when PATH-wal or PATH-journal is its companion, which
+ * *companion then names (NAME-wal, NAME-journal; kind NULL when none, and
+ * on error); `name` is how errors and reports call it. */
+rb_code rb_ledger_open_file(const char *path, const char *name, sqlite3 **db, rb_ledger_companion *companion,
+                            rb_error *err);
 
-/* Opens an in-memory copy of a SQLite image (a bundle member). */
-rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char *name, sqlite3 **db,
+/* Opens a SQLite image held in memory (a bundle member) read-only: an
+ * in-memory copy, or a private copy on disk when wal or journal (the
+ * member's NAME-wal and NAME-journal members; NULL when absent) is its
+ * companion, which *companion then names. */
+rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char *name, const rb_ledger_bytes *wal,
+                              const rb_ledger_bytes *journal, sqlite3 **db, rb_ledger_companion *companion,
                               rb_error *err);
 
 /* A private in-memory ledger made by running an SQL script (a rule-test

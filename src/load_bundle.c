@@ -10,7 +10,9 @@
  *    layers: {spec|policy|environment|snapshot|product: {status, artifacts,
  *    reasons}}, verdict: {layer, reasons, interpretation, ...} or null}
  * Members of no known kind (notes, logs) are listed as skipped with the
- * reason; a bundle inside a bundle is not opened (listed too).
+ * reason; a bundle inside a bundle is not opened (listed too).  A ledger's
+ * NAME-wal or NAME-journal member is read with the ledger (load_sqlite.c),
+ * as it would be beside a ledger file.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +82,8 @@ static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_op
     rb_code rc = rb_bundle_open(path, NULL, &b, err);
     if (rc)
         return rc;
+    rb_load_opts member_opts = *opts;
+    member_opts.bundle = b;
     rb_input *in = rb_evidence_add_streamed_input(ev, path, "bundle", NULL, NULL);
     memcpy(in->sha256, b->sha256, sizeof in->sha256);
     in->bytes = b->bytes;
@@ -90,7 +94,7 @@ static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_op
     json_object_set_new(triage, "bundle", json_string(in->path));
     json_array_append_new(ev->triage, triage);
     for (size_t i = 0; !rc && i < b->n_members; i++)
-        rc = load_member(ev, b, &b->members[i], opts, err);
+        rc = load_member(ev, b, &b->members[i], &member_opts, err);
     rb_bundle_free(b);
     return rc;
 }

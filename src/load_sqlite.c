@@ -2,6 +2,8 @@
  * load_sqlite.c — SQLite ledgers (SPEC §3.3): told by their header, opened
  * read-only and immutable (ledger.h), kept open for `sql:` checks, and
  * mapped to events by the pack's `sources:` entries that have a `query`.
+ * A ledger read with its write-ahead log or hot journal (ledger_copy.h)
+ * says so in its account: the companion, its hash, what was applied.
  *
  * The rows of every such query stream during the engine's pass: a reader
  * steps the queries side by side and hands out their rows in evidence
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "ledger.h"
 #include "loader.h"
 #include "sha256.h"
@@ -29,7 +32,7 @@ typedef struct query_cursor {
 typedef struct ledger_reader {
     sqlite3 *db;          /* borrowed from the evidence's ledger */
     rb_input *input;
-    rb_load_opts opts;
+    bool lenient;         /* bad rows become RBA-INPUT findings */
     query_cursor *queries;
     size_t n_queries;
     bool started;         /* the first row of each query has been read */
@@ -79,7 +82,7 @@ static rb_code advance(ledger_reader *r, query_cursor *q, rb_evidence *ev, rb_er
         json_decref(fields);
         char *message = rb_xasprintf("%s, row %lld%s%s: %s", q->what, (long long)origin.row,
                                      origin.table ? " of " : "", origin.table ? origin.table : "", problem);
-        if (!r->opts.lenient) {
+        if (!r->lenient) {
             rc = rb_error_set(err, RB_EINPUT, "%s: %s", r->input->path, message);
             free(message);
             return rc;
@@ -152,7 +155,7 @@ void rb_sqlite_attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *na
             r = rb_xcalloc(1, sizeof *r);
             r->db = db;
             r->input = in;
-            r->opts = *opts;
+            r->lenient = opts->lenient;
         }
         r->queries = rb_xrealloc(r->queries, (r->n_queries + 1) * sizeof *r->queries);
         r->queries[r->n_queries++] = (query_cursor){.source = s, .what = rb_xasprintf("source '%s'", s->name)};
@@ -161,14 +164,59 @@ void rb_sqlite_attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *na
         rb_input_set_reader(in, &ledger_reader_ops, r);
 }
 
-/* A ledger read whole (a bundle member): from an in-memory copy. */
+/* What the report says of a ledger read with a companion; clears c. */
+static void account_companion(rb_input *in, rb_ledger_companion *c)
+{
+    if (!c->kind)
+        return;
+    json_object_set_new(rb_input_account(in), "companion", rb_ledger_companion_json(c));
+    if (strcmp(c->kind, "wal") == 0 && c->frames_uncommitted)
+        rb_input_note(in, "read with its write-ahead log %s (sha256 %s): %llu frame%s up to its last commit "
+                      "applied to a private copy; %llu frame%s after it, of no commit, not applied",
+                      c->path, c->sha256, (unsigned long long)c->frames, c->frames == 1 ? "" : "s",
+                      (unsigned long long)c->frames_uncommitted, c->frames_uncommitted == 1 ? "" : "s");
+    else if (strcmp(c->kind, "wal") == 0)
+        rb_input_note(in, "read with its write-ahead log %s (sha256 %s): %llu frame%s up to its last commit "
+                      "applied to a private copy", c->path, c->sha256, (unsigned long long)c->frames,
+                      c->frames == 1 ? "" : "s");
+    else
+        rb_input_note(in, "read with its hot rollback journal %s (sha256 %s): the transaction it was saving "
+                      "pages for never committed, and was rolled back in a private copy", c->path, c->sha256);
+    rb_ledger_companion_clear(c);
+}
+
+/* The member NAME-SUFFIX of the bundle being loaded, as a candidate
+ * companion of its ledger NAME; NULL when there is none. */
+static const rb_ledger_bytes *member_beside(const rb_load_opts *opts, const rb_input *in, const char *suffix,
+                                            rb_ledger_bytes *out, char **name)
+{
+    const char *bang = strrchr(in->path, '!');
+    char *member = bang && opts->bundle ? rb_xasprintf("%s%s", bang + 1, suffix) : NULL;
+    const rb_bundle_member *m = member ? rb_bundle_find(opts->bundle, member) : NULL;
+    free(member);
+    if (!m)
+        return NULL;
+    *name = rb_xasprintf("%s%s", in->path, suffix);
+    *out = (rb_ledger_bytes){.data = m->data, .len = m->len, .name = *name};
+    return out;
+}
+
+/* A ledger read whole (a bundle member): from an in-memory copy, or with
+ * its NAME-wal or NAME-journal member through a private copy. */
 static rb_code load_sqlite(rb_evidence *ev, rb_input *in, const unsigned char *data, size_t len,
                            const rb_load_opts *opts, rb_error *err)
 {
     sqlite3 *db;
-    rb_code rc = rb_ledger_open_memory(data, len, in->path, &db, err);
+    rb_ledger_bytes wal, journal;
+    char *names[2] = {NULL, NULL};
+    rb_ledger_companion companion;
+    rb_code rc = rb_ledger_open_memory(data, len, in->path, member_beside(opts, in, "-wal", &wal, &names[0]),
+                                       member_beside(opts, in, "-journal", &journal, &names[1]), &db, &companion, err);
+    free(names[0]);
+    free(names[1]);
     if (rc)
         return rc;
+    account_companion(in, &companion);
     const char *bang = strrchr(in->path, '!');
     rb_sqlite_attach(ev, in, db, bang ? bang + 1 : rb_path_basename(in->path), opts);
     return RB_OK;
@@ -179,16 +227,20 @@ static rb_code stream_sqlite(rb_evidence *ev, const char *path, const rb_load_op
 {
     sqlite3 *db;
     const char *name = rb_path_logical(path);
-    rb_code rc = rb_ledger_open_file(path, name, &db, err);
+    rb_ledger_companion companion;
+    rb_code rc = rb_ledger_open_file(path, name, &db, &companion, err);
     char hex[RB_SHA256_HEX_LEN + 1];
     uint64_t bytes = 0;
     if (!rc && (rc = rb_sha256_file(path, hex, &bytes, err)))
         sqlite3_close(db);
-    if (rc)
+    if (rc) {
+        rb_ledger_companion_clear(&companion);
         return rc;
+    }
     rb_input *in = rb_evidence_add_streamed_input(ev, path, "sqlite", NULL, NULL);
     memcpy(in->sha256, hex, sizeof hex);
     in->bytes = bytes;
+    account_companion(in, &companion);
     rb_sqlite_attach(ev, in, db, rb_path_basename(path), opts);
     return RB_OK;
 }

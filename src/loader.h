@@ -40,6 +40,10 @@ typedef struct rb_load_opts {
     bool uncovered;          /* change control (gate): a file a walk finds
                                 changed that no config glob takes is an
                                 RBA-UNCOVERED note (evidence.h rb_uncovered) */
+    /* The bundle whose members are being loaded, so that a member's loader
+     * can read a member beside it (a ledger's NAME-wal); NULL elsewhere,
+     * and not to be kept past the load. */
+    const struct rb_bundle *bundle;
 } rb_load_opts;
 
 /* What a loader's sniff says of some bytes. */

@@ -1,11 +1,12 @@
 # signals.sh — a run killed by SIGTERM or SIGINT leaves nothing behind
 # (rbaudit(1), FILES): no half-written `PATH.tmp-XXXXXX` beside an --output
-# (a report already there stays as it was); and it dies of the signal, so
-# the shell sees 128+N.
+# (a report already there stays as it was), no private copy of a ledger in
+# TMPDIR; and it dies of the signal, so the shell sees 128+N.
 #
 # The runs are made to wait, not raced: their last input is a FIFO that no
-# one writes, so a run blocks opening it after it has opened its outputs;
-# the test waits (bounded) until those files exist, then signals.
+# one writes, so a run blocks opening it after it has opened its outputs
+# and copied its ledgers; the test waits (bounded) until those files exist,
+# then signals.
 . "$(dirname "$0")/lib.sh"
 
 ev=$tmp/evidence
@@ -13,6 +14,13 @@ private=$tmp/private
 reports=$tmp/reports
 mkdir "$ev" "$private" "$reports"
 mkfifo "$ev/pending.jsonl"
+# a ledger whose last commit is in its -wal: read through a private copy
+sqlite3 "$ev/wal.db" "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY);" >/dev/null
+sqlite3 "$ev/wal.db" ".dbconfig no_ckpt_on_close on" "INSERT INTO t VALUES (1);" >/dev/null
+rm -f "$ev/wal.db-shm"
+last="building wal.db"
+checks=$((checks + 1))
+[ -s "$ev/wal.db-wal" ] || fail "sqlite3 left no -wal beside wal.db"
 cat >"$tmp/rules.yaml" <<'X'
 rules:
   - id: TEST-ANY-001
@@ -66,4 +74,13 @@ interrupt() {
 # The report being written.
 interrupt TERM 143 '[ -n "$(temp_reports)" ]' "$ev/pending.jsonl"
 interrupt INT 130 '[ -n "$(temp_reports)" ]' "$ev/pending.jsonl"
+# The report and the private copy of a ledger with its write-ahead log.
+interrupt TERM 143 '[ -n "$(temp_reports)" ] && [ -n "$(ls -A "$private")" ]' "$ev/wal.db" "$ev/pending.jsonl"
+interrupt INT 130 '[ -n "$(temp_reports)" ] && [ -n "$(ls -A "$private")" ]' "$ev/wal.db" "$ev/pending.jsonl"
+# the evidence itself is as it was: no file beside the ledger
+checks=$((checks + 1))
+[ "$(ls "$ev")" = "pending.jsonl
+wal.db
+wal.db-wal" ] || fail "files appeared beside the evidence: $(ls "$ev")"
+
 done_testing
