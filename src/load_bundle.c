@@ -32,6 +32,10 @@ static rb_code load_member(rb_evidence *ev, const rb_bundle *b, const rb_bundle_
                            const rb_load_opts *opts, rb_error *err)
 {
     char *name = rb_xasprintf("%s!%s", b->path, m->name);
+    if (rb_loader_account_companion(ev, name)) {
+        free(name);
+        return RB_OK;
+    }
     rb_buf why = {0};
     const rb_loader *loader = rb_loader_choose(m->name, m->data, m->len, &why);
     if (loader && !loader->load)

@@ -132,6 +132,51 @@ void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event
             rb_source_apply_one(&opts->sources[i], event);
 }
 
+/* The files SQLite keeps beside a database NAME. */
+static const struct {
+    const char *suffix;
+    const char *what;
+} sqlite_companions[] = {
+    {"-wal", "write-ahead log"},
+    {"-journal", "rollback journal"},
+    {"-shm", "shared-memory index"},
+};
+
+/* The ledger input named `stem`, or NULL. */
+static const rb_input *ledger_named(const rb_evidence *ev, const char *stem, size_t n)
+{
+    for (size_t i = ev->n_inputs; i-- > 0;) {
+        const rb_input *in = ev->inputs[i];
+        if (strcmp(in->kind, "sqlite") == 0 && strlen(in->path) == n && strncmp(in->path, stem, n) == 0)
+            return in;
+    }
+    return NULL;
+}
+
+bool rb_loader_account_companion(rb_evidence *ev, const char *name)
+{
+    for (size_t k = 0; k < sizeof sqlite_companions / sizeof sqlite_companions[0]; k++) {
+        if (!rb_has_suffix(name, sqlite_companions[k].suffix))
+            continue;
+        size_t n = strlen(name) - strlen(sqlite_companions[k].suffix);
+        const rb_input *ledger = ledger_named(ev, name, n);
+        if (!ledger)
+            return false;
+        const char *with = json_string_value(json_object_get(json_object_get(ledger->account, "companion"), "path"));
+        if (with && strcmp(with, name) == 0)
+            return true;
+        if (strcmp(sqlite_companions[k].suffix, "-shm") == 0)
+            rb_evidence_skip(ev, name, "the shared-memory index of the SQLite database %s: SQLite rebuilds it "
+                             "from the write-ahead log, so it holds no evidence", ledger->path);
+        else
+            rb_evidence_skip(ev, name, "the %s of the SQLite database %s, with nothing to apply (empty, or a "
+                             "journal that is not hot): the database was read as it is",
+                             sqlite_companions[k].what, ledger->path);
+        return true;
+    }
+    return false;
+}
+
 /* How much of a file is read to tell its kind from its content. */
 #define SNIFF_BYTES ((size_t)64 << 10)
 
@@ -335,6 +380,8 @@ static rb_code visit_entry(void *ctx, const char *path, const char *name, const 
         rb_evidence_skip(w->ev, logical, "not a regular file (a FIFO, socket or device)");
         return RB_OK;
     }
+    if (rb_loader_account_companion(w->ev, logical))
+        return RB_OK;
     const rb_loader *loader;
     rb_buf why = {0};
     rb_code rc = choose_loader(path, &loader, &why, err);

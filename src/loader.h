@@ -94,6 +94,13 @@ struct sqlite3;
 void rb_sqlite_attach(rb_evidence *ev, rb_input *in, struct sqlite3 *db, const char *name,
                       const rb_load_opts *opts);
 
+/* Whether `name` (the logical path of a file beside a ledger, or a bundle
+ * member as BUNDLE!MEMBER) is a companion of a SQLite ledger this run has
+ * read: NAME-wal, NAME-journal or NAME-shm.  When it is, it is accounted
+ * for: under the ledger's companion when the ledger was read with it,
+ * else listed as skipped with why.  false when it is no such companion. */
+bool rb_loader_account_companion(rb_evidence *ev, const char *name);
+
 /* The loader of a --kind name, or NULL. */
 const rb_loader *rb_loader_find(const char *kind);
 

@@ -130,6 +130,18 @@ expect_status 0
 expect_json '[.skipped[] | .path | sub(".*/bundle"; "bundle")]' '["bundle!coverage.xml","bundle!notes.txt"]'
 expect_json '[.inputs[] | select(.path | endswith("trace.jsonl")) | .events]' '[1]'
 
+# --- a ledger's companions are accounted for with it ----------------------
+led="$tmp/ledger"
+mkdir "$led"
+(cd "$led" && sqlite3 live.db "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v);
+    INSERT INTO t VALUES (1, 'a');" ".shell cp live.db l.db && cp live.db-wal l.db-wal && cp live.db-shm l.db-shm" \
+    >/dev/null && rm -f live.db live.db-wal live.db-shm)
+run check "$led" --rules "$tmp/rules.yaml" --format json
+expect_status 0
+expect_json '[.inputs[] | [(.path | sub(".*/"; "")), (.companion.path | sub(".*/"; ""))]]' '[["l.db","l.db-wal"]]'
+expect_json '[.skipped[] | [(.path | sub(".*/"; "")), (.reason | startswith("the shared-memory index"))]]' \
+    '[["l.db-shm",true]]'
+
 # --- a run that read nothing does not pass ---------------------------------
 mkdir "$tmp/empty"
 run check "$tmp/empty" --rules "$tmp/rules.yaml" --format json
