@@ -176,10 +176,11 @@ static const char *event_problem(const json_t *fields, int64_t *ts)
         return "event 'type' is not a string";
     json_t *ts_value = json_object_get(fields, "ts");
     if (!ts_value)
-        return "event has no 'ts' field (expected an RFC 3339 time or epoch milliseconds)";
-    if (!rb_time_from_json(ts_value, ts))
-        return "event 'ts' is neither an RFC 3339 time (2026-04-12T10:22:00Z) nor a number of "
-               "epoch milliseconds";
+        return "event has no 'ts' field (expected an RFC 3339 time or an epoch number)";
+    if (!rb_time_from_json(ts_value, RB_TIME_UNIT_AUTO, ts))
+        return "event 'ts' is neither an RFC 3339 time (2026-04-12T10:22:00Z) nor an epoch number "
+               "of a time in the years 0000 to 9999 (seconds below 10^11, milliseconds below 10^14, "
+               "microseconds below 10^17, else nanoseconds)";
     json_t *seq = json_object_get(fields, "seq");
     if (seq && !json_is_integer(seq))
         return "event 'seq' is not an integer";

@@ -185,8 +185,8 @@ rb_input *rb_evidence_add_streamed_input(rb_evidence *ev, const char *path, cons
                                          const rb_event_reader_ops *reader, void *reader_state);
 
 /* Fills *e from an event object (taking no reference) if it is one: a
- * `type` string, a `ts` that is an RFC 3339 string or a number of epoch
- * milliseconds, and `seq`, when present, an integer.  Returns NULL when it
+ * `type` string, a `ts` that is an RFC 3339 string or an epoch number
+ * (read by its magnitude, timeutil.h), and `seq`, when present, an integer.  Returns NULL when it
  * is, or a static text saying what was expected. */
 const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_t position);
 
@@ -201,8 +201,8 @@ rb_code rb_evidence_buffer_input(rb_evidence *ev, rb_input *in, rb_error *err);
 
 /*
  * Adds an event (takes the reference to fields).  The event must be an
- * object with a `type` string and a `ts` that is an RFC 3339 string or a
- * number of epoch milliseconds; `seq`, when present, must be an integer.
+ * object with a `type` string and a `ts` that is an RFC 3339 string or an
+ * epoch number; `seq`, when present, must be an integer.
  * Returns NULL when added, or else drops fields and returns a static text
  * saying what was expected, for the loader to report with the place.
  */

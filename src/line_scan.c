@@ -9,7 +9,10 @@
 #include "line_scan.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "timeutil.h"
 
 /* More members than this, or deeper arrays, are left to jansson. */
 #define MAX_MEMBERS 64
@@ -208,4 +211,23 @@ bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n
     }
     skip_space(&c);
     return c.p == c.end;
+}
+
+int64_t rb_scan_integer(const rb_scan_value *v)
+{
+    char text[MAX_INTEGER_DIGITS + 2];
+    memcpy(text, v->text, v->len);
+    text[v->len] = '\0';
+    return strtoll(text, NULL, 10);
+}
+
+bool rb_scan_time(const rb_scan_value *v, int64_t *us)
+{
+    char text[64];
+    if (v->kind == RB_SCAN_STRING && v->len < sizeof text) {
+        memcpy(text, v->text, v->len);
+        text[v->len] = '\0';
+        return rb_time_parse(text, us);
+    }
+    return v->kind == RB_SCAN_INTEGER && rb_time_from_epoch(rb_scan_integer(v), RB_TIME_UNIT_AUTO, us);
 }

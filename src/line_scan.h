@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum rb_scan_kind {
     RB_SCAN_ABSENT,  /* no such member */
@@ -34,5 +35,14 @@ typedef struct rb_scan_value {
  * names[i] (n_names of them, at most 8). */
 bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n_names,
                   rb_scan_value *values);
+
+/* The integer of an RB_SCAN_INTEGER value (at most 18 digits: it fits). */
+int64_t rb_scan_integer(const rb_scan_value *v);
+
+/* The time of a scanned `ts` as rb_time_from_json reads the same value
+ * (an RFC 3339 string, or an epoch integer read by its magnitude); false
+ * for a decimal, which is left to jansson, and for anything that is no
+ * time. */
+bool rb_scan_time(const rb_scan_value *v, int64_t *us);
 
 #endif

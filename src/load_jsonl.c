@@ -23,7 +23,6 @@
 #include "line_scan.h"
 #include "loader.h"
 #include "prefilter.h"
-#include "timeutil.h"
 #include "util.h"
 
 static bool is_blank(const char *s, size_t n)
@@ -228,39 +227,13 @@ static const char *line_event(jsonl_reader *r, const char *line, size_t n, rb_ev
     json_t *fields = parse_line(line, n, why);
     if (!fields)
         return why->data;
-    rb_source_apply(&r->opts, r->input, fields);
     rb_origin origin = {.input = r->input, .line = r->line_no};
-    const char *problem = rb_event_init(out, fields, origin, (uint64_t)r->line_no);
+    const char *problem = rb_source_apply(&r->opts, r->input, fields);
+    if (!problem)
+        problem = rb_event_init(out, fields, origin, (uint64_t)r->line_no);
     if (problem)
         json_decref(fields);
     return problem;
-}
-
-/* A plain integer's value (line_scan.h: at most 18 digits, so it fits). */
-static int64_t scanned_integer(const rb_scan_value *v)
-{
-    char text[24];
-    memcpy(text, v->text, v->len);
-    text[v->len] = '\0';
-    return strtoll(text, NULL, 10);
-}
-
-/* The time of a plain line's `ts`, as rb_time_from_json reads it. */
-static bool scanned_time(const rb_scan_value *v, int64_t *us)
-{
-    char text[64];
-    if (v->kind == RB_SCAN_STRING && v->len < sizeof text) {
-        memcpy(text, v->text, v->len);
-        text[v->len] = '\0';
-        return rb_time_parse(text, us);
-    }
-    if (v->kind != RB_SCAN_INTEGER)
-        return false;
-    int64_t ms = scanned_integer(v);
-    if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000)
-        return false;
-    *us = ms * 1000;
-    return true;
 }
 
 /* A line no rule can select (prefilter.h) becomes an event with its order
@@ -274,10 +247,10 @@ static bool unread_event(jsonl_reader *r, const rb_evidence *ev, const char *lin
     int64_t ts;
     if (r->mapped || !ev->prefilter || rb_prefilter_may_select(ev->prefilter, line, n) ||
         !rb_line_scan(line, n, names, 3, v) || v[1].kind != RB_SCAN_STRING ||
-        !scanned_time(&v[0], &ts) || (v[2].kind != RB_SCAN_ABSENT && v[2].kind != RB_SCAN_INTEGER))
+        !rb_scan_time(&v[0], &ts) || (v[2].kind != RB_SCAN_ABSENT && v[2].kind != RB_SCAN_INTEGER))
         return false;
     bool has_seq = v[2].kind == RB_SCAN_INTEGER;
-    rb_event_init_unread(out, ts, has_seq, has_seq ? scanned_integer(&v[2]) : 0,
+    rb_event_init_unread(out, ts, has_seq, has_seq ? rb_scan_integer(&v[2]) : 0,
                          (rb_origin){.input = r->input, .line = r->line_no}, (uint64_t)r->line_no);
     return true;
 }

@@ -72,9 +72,11 @@ static rb_code advance(ledger_reader *r, query_cursor *q, rb_evidence *ev, rb_er
         if (rc || !row)
             return rc;
         json_t *fields = rb_ledger_row_json(q->stmt);
-        rb_source_apply_one(q->source, fields);
         rb_origin origin = rb_ledger_origin(&q->place, r->input, q->stmt);
-        const char *problem = rb_event_init(&q->head, fields, origin, ++r->rows_read);
+        uint64_t position = ++r->rows_read;
+        const char *problem = rb_source_apply_one(q->source, fields);
+        if (!problem)
+            problem = rb_event_init(&q->head, fields, origin, position);
         if (!problem) {
             q->has_head = true;
             return RB_OK;

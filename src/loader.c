@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "bundle.h"
+#include "timeutil.h"
 #include "util.h"
 
 /* Content sniffing tries these in order: binary headers first. */
@@ -104,7 +105,29 @@ const rb_loader *rb_loader_sniff(const unsigned char *data, size_t len, rb_buf *
     return found;
 }
 
-void rb_source_apply_one(const rb_source *s, json_t *event)
+/* An epoch-number ts read in the source's time_unit becomes the RFC 3339
+ * time it names; a string is left for the event's own check. */
+static const char *apply_time_unit(const rb_source *s, json_t *event)
+{
+    static const char *const out_of_range[] = {
+        [RB_TIME_UNIT_S] = "event 'ts' is no time in the years 0000 to 9999 as epoch seconds (the source's time_unit)",
+        [RB_TIME_UNIT_MS] = "event 'ts' is no time in the years 0000 to 9999 as epoch milliseconds (the source's time_unit)",
+        [RB_TIME_UNIT_US] = "event 'ts' is no time in the years 0000 to 9999 as epoch microseconds (the source's time_unit)",
+        [RB_TIME_UNIT_NS] = "event 'ts' is no time in the years 0000 to 9999 as epoch nanoseconds (the source's time_unit)",
+    };
+    json_t *ts = json_object_get(event, "ts");
+    int64_t us;
+    if (s->time_unit == RB_TIME_UNIT_AUTO || !json_is_number(ts))
+        return NULL;
+    if (!rb_time_from_json(ts, s->time_unit, &us))
+        return out_of_range[s->time_unit];
+    char text[48];
+    rb_time_format(us, text, sizeof text);
+    json_object_set_new(event, "ts", json_string(text));
+    return NULL;
+}
+
+const char *rb_source_apply_one(const rb_source *s, json_t *event)
 {
     const char *canonical;
     json_t *original;
@@ -118,6 +141,7 @@ void rb_source_apply_one(const rb_source *s, json_t *event)
         if (!json_object_get(event, canonical))
             json_object_set(event, canonical, v);
     }
+    return apply_time_unit(s, event);
 }
 
 bool rb_source_takes(const rb_source *s, const char *path)
@@ -125,11 +149,13 @@ bool rb_source_takes(const rb_source *s, const char *path)
     return rb_path_glob(s->files, path) || rb_path_glob(s->files, rb_path_basename(path));
 }
 
-void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event)
+const char *rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event)
 {
-    for (size_t i = 0; i < opts->n_sources; i++)
+    const char *problem = NULL;
+    for (size_t i = 0; i < opts->n_sources && !problem; i++)
         if (!opts->sources[i].query && rb_path_glob(opts->sources[i].files, in->path))
-            rb_source_apply_one(&opts->sources[i], event);
+            problem = rb_source_apply_one(&opts->sources[i], event);
+    return problem;
 }
 
 /* The files SQLite keeps beside a database NAME. */

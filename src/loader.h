@@ -16,18 +16,23 @@
 #include "error.h"
 #include "evidence.h"
 #include "input_limits.h"
+#include "timeutil.h"
 #include "util.h"
 
 /* A pack's `sources:` entry: how the events of some inputs are named.
  * With a `query`, it maps the rows of a SQLite ledger to events (the
  * columns become fields); without one, it renames the fields of event
- * logs. */
+ * logs.  A `time_unit` says how its events' epoch-number `ts` reads,
+ * instead of its magnitude: the mapped event's `ts` becomes that time in
+ * RFC 3339, so that its order, the selectors that compare it and the
+ * reports all read the same instant. */
 typedef struct rb_source {
     char *name;     /* the entry's name, for messages */
     char *files;    /* path glob (util.h rb_path_glob) of the inputs it maps */
     char *query;    /* SQL for ledgers, or NULL */
     json_t *fields; /* object: canonical field -> its name in the input */
     json_t *set;    /* object: fields given to every event that lacks them */
+    rb_time_unit time_unit; /* of an epoch-number ts; AUTO: by magnitude */
 } rb_source;
 
 typedef struct rb_load_opts {
@@ -147,12 +152,15 @@ rb_code rb_load_config_pair(rb_evidence *ev, const char *old_path, const char *n
                             rb_error *err);
 
 /* Applies every source entry without a query whose `files` matches
- * in->path to an event: renames mapped fields and adds `set` fields (used
- * by event loaders). */
-void rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event);
+ * in->path to an event: renames mapped fields, adds `set` fields and reads
+ * an epoch ts in the `time_unit` (used by event loaders).  Returns NULL,
+ * or a static text saying why the event's ts is no time in that unit, for
+ * the loader to report with the place. */
+const char *rb_source_apply(const rb_load_opts *opts, const rb_input *in, json_t *event);
 
-/* Applies one source's `fields` and `set` to an event. */
-void rb_source_apply_one(const rb_source *s, json_t *event);
+/* Applies one source's `fields`, `set` and `time_unit` to an event; as
+ * rb_source_apply. */
+const char *rb_source_apply_one(const rb_source *s, json_t *event);
 
 /* Whether a source's `files` glob takes an input: its path, or the last
  * component of it (a ledger named in any directory). */

@@ -12,6 +12,7 @@
 
 #include "jsonpath.h"
 #include "ledger.h"
+#include "timeutil.h"
 #include "util.h"
 #include "yaml_load.h"
 
@@ -156,16 +157,24 @@ static rb_code load_source(rb_ruleset *rs, const json_t *spec, const char *path,
 {
     if (!json_is_object(spec))
         return file_error(rf, path, err, "a source must be a mapping with name, files, fields and set");
-    static const char *const known[] = {"name", "files", "query", "fields", "set", NULL};
+    static const char *const known[] = {"name", "files", "query", "fields", "set", "time_unit", NULL};
     rb_code known_rc = check_known_keys(spec, path, known,
-                                        "a source (expected name, files, query, fields, set)", rf, err);
+                                        "a source (expected name, files, query, fields, set, time_unit)", rf, err);
     if (known_rc)
         return known_rc;
     json_t *name = json_object_get(spec, "name"), *files = json_object_get(spec, "files");
     json_t *fields = json_object_get(spec, "fields"), *set = json_object_get(spec, "set");
-    json_t *query = json_object_get(spec, "query");
+    json_t *query = json_object_get(spec, "query"), *unit_name = json_object_get(spec, "time_unit");
     if (!json_is_string(name) || !json_is_string(files))
         return file_error(rf, path, err, "a source needs 'name' and 'files' (a path glob) as strings");
+    rb_time_unit unit = RB_TIME_UNIT_AUTO;
+    if (unit_name && !(json_is_string(unit_name) && rb_time_unit_parse(json_string_value(unit_name), &unit))) {
+        char *p = rb_jsonpath_child_key(path, "time_unit");
+        rb_code rc = file_error(rf, p, err, "'time_unit' must be s, ms, us or ns (the unit of the source's "
+                                            "epoch-number ts; without it, the magnitude of each number decides)");
+        free(p);
+        return rc;
+    }
     if (query && (!json_is_string(query) || !rb_ledger_sql_complete(json_string_value(query)))) {
         char *p = rb_jsonpath_child_key(path, "query");
         rb_code rc = file_error(rf, p, err, "'query' must be one complete SQL statement (a SELECT)");
@@ -182,6 +191,7 @@ static rb_code load_source(rb_ruleset *rs, const json_t *spec, const char *path,
     s->query = query ? rb_xstrdup(json_string_value(query)) : NULL;
     s->fields = fields ? json_incref(fields) : json_object();
     s->set = set ? json_incref(set) : json_object();
+    s->time_unit = unit;
     return RB_OK;
 }
 

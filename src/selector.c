@@ -413,6 +413,9 @@ static rb_code add_value(compiler *c, const char *key, const char *path, const j
 static bool operand_prepare(operand *o, const leaf *l, char *msg, size_t size)
 {
     const char *s = json_string_value(o->value);
+    /* a number is also a time, for a field that holds an RFC 3339 one */
+    if (is_order_op(l->op) && json_is_number(o->value))
+        o->has_time = rb_time_from_json(o->value, RB_TIME_UNIT_AUTO, &o->time_us);
     if (!s)
         return true;
     if (is_order_op(l->op)) {
@@ -616,7 +619,10 @@ static int compare_ints(int64_t a, int64_t b)
 }
 
 /* Orders field value f against operand o; false when they are not two
- * numbers, two times or two durations. */
+ * numbers, two times or two durations.  Two numbers compare as numbers;
+ * a time is an RFC 3339 string, and, facing one, an epoch number too (read
+ * by its magnitude), so `ts|gte: 2026-04-12T10:00:00Z` takes an event whose
+ * ts is 1775988000000 and `ts|gte: 1775988000` one whose ts is RFC 3339. */
 static bool order(const json_t *f, const operand *o, int *cmp)
 {
     const json_t *v = o->value;
@@ -629,14 +635,14 @@ static bool order(const json_t *f, const operand *o, int *cmp)
         *cmp = (a > b) - (a < b);
         return true;
     }
-    const char *s = json_string_value(f);
     int64_t us;
-    if (!s)
-        return false;
-    if (o->has_time && rb_time_parse(s, &us)) {
+    if (o->has_time && rb_time_from_json(f, RB_TIME_UNIT_AUTO, &us)) {
         *cmp = compare_ints(us, o->time_us);
         return true;
     }
+    const char *s = json_string_value(f);
+    if (!s)
+        return false;
     if (o->has_dur && rb_duration_parse(s, &us)) {
         *cmp = compare_ints(us, o->dur_us);
         return true;

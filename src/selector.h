@@ -13,8 +13,10 @@
  * a string modifier for a case-insensitive match (`code|contains|i`).
  *
  * Values: equality is typed (the string "1" is not the number 1; numbers
- * compare by value, 1 equals 1.0); gt/gte/lt/lte compare two numbers, two
- * RFC 3339 times or two durations, and are false for anything else.  A
+ * compare by value, 1 equals 1.0); gt/gte/lt/lte compare two numbers as
+ * numbers, two times as instants (an RFC 3339 string against another or
+ * against an epoch number, read by its magnitude: timeutil.h) or two
+ * durations, and are false for anything else.  A
  * missing field matches every `not|...` entry and `exists: false`, and no
  * other entry; a present null exists.
  *

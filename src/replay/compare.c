@@ -240,7 +240,7 @@ static char *divergence_message(const rp_compare *c, const key_track *k)
         rb_buf_puts(&b, "nothing more");
     } else {
         int64_t at = 0;
-        rb_time_from_json(json_object_get(exp, "ts"), &at);
+        rb_time_from_json(json_object_get(exp, "ts"), RB_TIME_UNIT_AUTO, &at);
         describe_event(&b, json_string_value(json_object_get(exp, "type")), json_object_get(exp, "fields"), at, 0);
     }
     rb_buf_puts(&b, ", the trace has ");

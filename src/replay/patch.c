@@ -146,8 +146,8 @@ static rb_code read_events(rp_patch *p, const rp_model *m, rb_error *err)
         const char *type = json_string_value(json_object_get(e, "type"));
         rp_input_item *item = &p->events[p->n_events];
         rb_code rc = RB_OK;
-        if (!json_is_object(e) || !rb_time_from_json(json_object_get(e, "ts"), &item->at))
-            rc = patch_error(p, path, err, "events: item %zu needs a ts (RFC 3339 or epoch milliseconds)", i);
+        if (!json_is_object(e) || !rb_time_from_json(json_object_get(e, "ts"), RB_TIME_UNIT_AUTO, &item->at))
+            rc = patch_error(p, path, err, "events: item %zu needs a ts (RFC 3339 or an epoch number)", i);
         else if (!type || !(item->handler = rp_model_input(m, type)))
             rc = patch_error(p, path, err, "events: item %zu: type '%s' is not an input of model %s", i,
                              type ? type : "(none)", m->name);

@@ -6,10 +6,14 @@
  */
 #include "unit.h"
 
+#include <inttypes.h>
+
 #include "line_scan.h"
 #include "pack.h"
 #include "prefilter.h"
 #include "selector.h"
+#include "timeutil.h"
+#include "util.h"
 
 /* ---- what selectors need ---- */
 
@@ -127,6 +131,36 @@ START_TEST(scan_leaves_the_rest_to_jansson)
 }
 END_TEST
 
+/* A plain line's `ts` is the time the full reading gives it: an epoch
+ * integer by its magnitude (seconds, milliseconds, microseconds,
+ * nanoseconds, and each boundary), RFC 3339 text; and what is no time for
+ * one is none for the other.  (Nanoseconds of this century have 19
+ * digits: not plain, they are read by jansson.) */
+START_TEST(scan_reads_ts_as_the_full_reading_does)
+{
+    static const char *const values[] = {
+        "\"2026-04-12T10:15:00Z\"", "\"2026-04-12T12:15:00.25+02:00\"", "1775988900", "1775988900000",
+        "1775988900000000", "177598890000000000", "-177598890000000000", "99999999999", "100000000000",
+        "99999999999999", "100000000000000", "99999999999999999", "100000000000000000", "0", "-1",
+        "-62167219200", "-62167219201", "-99999999999", "999999999999999999", "-999999999999999999",
+        "\"2026-04-12T10:15:00\"", "\"garbage\"", "\"\"",
+    };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        char *line = rb_xasprintf("{\"ts\":%s,\"type\":\"a\"}", values[i]);
+        rb_scan_value v[3];
+        ck_assert_msg(scan(line, v), "not plain: %s", line);
+        json_t *parsed = json_loads(line, 0, NULL);
+        int64_t scanned = 0, full = 0;
+        bool scanned_ok = rb_scan_time(&v[0], &scanned);
+        bool full_ok = rb_time_from_json(json_object_get(parsed, "ts"), RB_TIME_UNIT_AUTO, &full);
+        ck_assert_msg(scanned_ok == full_ok && scanned == full, "%s: scanned %d %" PRId64 ", full %d %" PRId64,
+                      line, scanned_ok, scanned, full_ok, full);
+        json_decref(parsed);
+        free(line);
+    }
+}
+END_TEST
+
 /* The word-at-a-time test of string bytes, against every byte value at
  * every place in and after the first eight-byte word. */
 START_TEST(scan_tests_every_byte_of_a_string)
@@ -230,6 +264,7 @@ static Suite *prefilter_suite(void)
     tcase_add_test(tc, needs_of_any_and_all);
     tcase_add_test(tc, scan_reads_plain_lines);
     tcase_add_test(tc, scan_leaves_the_rest_to_jansson);
+    tcase_add_test(tc, scan_reads_ts_as_the_full_reading_does);
     tcase_add_test(tc, scan_tests_every_byte_of_a_string);
     tcase_add_test(tc, scan_never_reads_past_the_line);
     tcase_add_test(tc, prefilter_takes_the_lines_a_rule_may_select);

@@ -299,6 +299,32 @@ START_TEST(ordering_times_with_offsets)
 }
 END_TEST
 
+/* A time is a time in any form: facing an RFC 3339 string, an epoch
+ * number is read by its magnitude; two numbers still compare as numbers. */
+START_TEST(ordering_times_across_forms)
+{
+    /* 2026-04-12T10:15:00Z in milliseconds, seconds and nanoseconds */
+    MATCHES("{\"ts|gte\": \"2026-04-12T10:15:00Z\"}", "{\"ts\": 1775988900000}");
+    MATCHES("{\"ts|gte\": \"2026-04-12T10:15:00Z\"}", "{\"ts\": 1775988900}");
+    MATCHES("{\"ts|lte\": \"2026-04-12T12:15:00+02:00\"}", "{\"ts\": 1775988900000000000}");
+    MISSES("{\"ts|gt\": \"2026-04-12T10:15:00Z\"}", "{\"ts\": 1775988900000}");
+    MISSES("{\"ts|lt\": \"2026-04-12T10:15:00Z\"}", "{\"ts\": 1775988900}");
+    MATCHES("{\"ts|lt\": \"2026-04-12T10:15:00.001Z\"}", "{\"ts\": 1775988900000}");
+    MATCHES("{\"ts|gt\": \"2026-04-12T10:14:59.5Z\"}", "{\"ts\": 1775988899.75}");
+    /* the number on the rule's side */
+    MATCHES("{\"ts|gte\": 1775988900000}", "{\"ts\": \"2026-04-12T10:15:00Z\"}");
+    MATCHES("{\"ts|lt\": 1775988901}", "{\"ts\": \"2026-04-12T12:15:00+02:00\"}");
+    MISSES("{\"ts|gt\": 1775988900}", "{\"ts\": \"2026-04-12T10:15:00Z\"}");
+    /* both numbers: as numbers, whatever they mean */
+    MISSES("{\"ts|gte\": 1775988900000}", "{\"ts\": 1775988900}");
+    MATCHES("{\"n|lt\": 100}", "{\"n\": 5}");
+    /* a number that is no time, or text that is none, compares with nothing */
+    MISSES("{\"ts|lt\": \"2026-04-12T10:15:00Z\"}", "{\"ts\": 1e300}");
+    MISSES("{\"ts|lt\": 1775988900}", "{\"ts\": \"yesterday\"}");
+    MISSES("{\"ts|lt\": 1775988900}", "{\"ts\": \"2h\"}");
+}
+END_TEST
+
 START_TEST(ordering_durations)
 {
     MATCHES("{\"d|gt\": \"1h\"}", "{\"d\": \"90m\"}");
@@ -675,6 +701,7 @@ static Suite *selector_suite(void)
     tcase_add_test(tc, case_insensitive_equality);
     tcase_add_test(tc, ordering_numbers);
     tcase_add_test(tc, ordering_times_with_offsets);
+    tcase_add_test(tc, ordering_times_across_forms);
     tcase_add_test(tc, ordering_durations);
     tcase_add_test(tc, ordering_mixed_types_is_false);
     tcase_add_test(tc, length_of_strings_lists_objects);
