@@ -8,6 +8,14 @@
  * then answers it or, with `within`, as soon as an event of its key comes
  * after its deadline (it is then overdue for good); the rest are decided in
  * finish, when the end of the evidence is known.
+ *
+ * Events of unknown time (rb_event_has_time) sort before all others.  Under
+ * `within` they take no part: such a first has no deadline, such a then
+ * proves nothing in time.  Without it no window applies and they count,
+ * wherever they may be: a then of unknown time answers every first of its
+ * key, those after it in evidence order too (so the thens of unknown time
+ * are kept per key), and a first of unknown time is answered by any then
+ * of its key after it.
  */
 #include "check_pair.h"
 
@@ -16,15 +24,27 @@
 #include "keymap.h"
 #include "util.h"
 
+typedef struct after_state {
+    rb_keymap *firsts;  /* key -> rb_event_list of firsts waiting */
+    rb_keymap *untimed; /* key -> rb_event_list of thens of unknown time
+                           (only without `within`) */
+} after_state;
+
 static void *after_start(const rb_rule *rule)
 {
     (void)rule;
-    return rb_keymap_new(rb_event_list_delete);
+    after_state *s = rb_xcalloc(1, sizeof *s);
+    s->firsts = rb_keymap_new(rb_event_list_delete);
+    s->untimed = rb_keymap_new(rb_event_list_delete);
+    return s;
 }
 
 static void after_stop(void *state)
 {
-    rb_keymap_free(state);
+    after_state *s = state;
+    rb_keymap_free(s->firsts);
+    rb_keymap_free(s->untimed);
+    free(s);
 }
 
 static void report_unanswered(const rb_rule *rule, const json_t *key, const rb_event *first, rb_run *run)
@@ -54,27 +74,49 @@ static void answer(const rb_pair *p, rb_event_list *firsts, const rb_event *then
             rb_event_list_remove(firsts, i);
 }
 
+/* Whether a then of unknown time seen before answers this first. */
+static bool answered_by_untimed(const rb_pair *p, const after_state *s, const json_t *key, const rb_event *first)
+{
+    const rb_event_list *thens = rb_keymap_get(s->untimed, key);
+    for (size_t i = 0; thens && i < thens->n; i++)
+        if (rb_pair_matches(p, first, &thens->items[i]))
+            return true;
+    return false;
+}
+
 static void after_event(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run)
 {
     const rb_pair *p = rule->check_data;
-    rb_keymap *keys = state;
+    after_state *s = state;
+    if (p->has_within && !rb_event_has_time(ev))
+        return;
     const json_t *key = rb_rule_key_of(rule, ev->fields);
-    rb_event_list *firsts = rb_keymap_get(keys, key);
+    rb_event_list *firsts = rb_keymap_get(s->firsts, key);
+    bool untimed = !rb_event_has_time(ev);
+    bool then = (firsts || untimed) && rb_pair_is_then(p, ev);
     if (firsts) {
         if (p->has_within)
             report_overdue(p, rule, key, firsts, ev, run);
         /* an event that is both answers earlier firsts, not itself */
-        if (rb_pair_is_then(p, ev))
+        if (then)
             answer(p, firsts, ev);
     }
-    if (rb_selector_match(p->first, ev->fields)) {
+    if (rb_selector_match(p->first, ev->fields) && !answered_by_untimed(p, s, key, ev)) {
         if (!firsts) {
             firsts = rb_xcalloc(1, sizeof *firsts);
-            rb_keymap_put(keys, key, firsts);
+            rb_keymap_put(s->firsts, key, firsts);
         }
         rb_event_list_push(firsts, ev);
     } else if (firsts && !firsts->n) {
-        rb_keymap_remove(keys, key);
+        rb_keymap_remove(s->firsts, key);
+    }
+    if (then && untimed) {
+        rb_event_list *thens = rb_keymap_get(s->untimed, key);
+        if (!thens) {
+            thens = rb_xcalloc(1, sizeof *thens);
+            rb_keymap_put(s->untimed, key, thens);
+        }
+        rb_event_list_push(thens, ev);
     }
 }
 
@@ -100,7 +142,7 @@ static void finish_key(void *opaque, const json_t *key, void *value)
 static void after_finish(void *state, const rb_rule *rule, rb_run *run)
 {
     finish_ctx ctx = {rule, run};
-    rb_keymap_each_sorted(state, finish_key, &ctx);
+    rb_keymap_each_sorted(((after_state *)state)->firsts, finish_key, &ctx);
 }
 
 const rb_check_kind rb_check_after = {

@@ -8,6 +8,10 @@
  * second from inside an open window does not restart it.  `need` may name
  * "{from.FIELD}" (correlation with the from that opened the window).
  *
+ * A window between a from and a to is a span of time, so an event of
+ * unknown time (rb_event_has_time) takes no part in one: it neither opens
+ * nor closes a window, and as a need it cannot show it came inside.
+ *
  * State per key: the open window only (its from and whether it is
  * satisfied); a key with no open window holds nothing.
  */
@@ -87,6 +91,8 @@ static void between_event(void *state, const rb_rule *rule, const rb_event *ev, 
 {
     const between_check *c = rule->check_data;
     rb_keymap *keys = state;
+    if (!rb_event_has_time(ev))
+        return;
     const json_t *key = rb_rule_key_of(rule, ev->fields);
     window *w = rb_keymap_get(keys, key);
     /* the to closes the window before anything else, so neither it nor a

@@ -10,11 +10,17 @@
  * A `requires` selector may name "{change.FIELD}" to tie the follow-up to
  * the change (the same file, the same commit).  A change between two
  * plain files has no time: every event is after it and `within` does not
- * apply.
+ * apply.  A follow-up of unknown time (a JUnit case with no usable
+ * timestamp) may have happened before or after any change: without
+ * `within` no window applies and it meets the requirements of every
+ * change, wherever it sorts; with `within` it can never show it came in
+ * time, so it meets none, and the finding says how many such events
+ * matched a missing requirement.
  *
  * State: the changes still open, each with what it still lacks; a change
  * closes as soon as all it needs has happened or its window has passed,
- * so memory holds only changes awaiting follow-ups.
+ * so memory holds only changes awaiting follow-ups, and the follow-ups of
+ * unknown time (few: they come from reports read whole).
  */
 #include "check_kind.h"
 
@@ -22,6 +28,7 @@
 #include <string.h>
 
 #include "template.h"
+#include "timeutil.h"
 #include "util.h"
 
 static const char *const change_refs[] = {"change", NULL};
@@ -152,6 +159,7 @@ typedef struct changes_state {
     size_t n, cap;
     size_t n_requires;
     bool *may_meet;  /* per requirement: the event being fed may meet it */
+    rb_event_list untimed; /* events of unknown time that may meet one */
 } changes_state;
 
 static void *changes_start(const rb_rule *rule)
@@ -172,11 +180,6 @@ static void release_change(changes_state *s, size_t i)
     free(oc->met);
     memmove(&s->open[i], &s->open[i + 1], (s->n - i - 1) * sizeof *s->open);
     s->n--;
-}
-
-static bool is_timeless(const rb_event *ev)
-{
-    return ev->ts == RB_TS_NONE;
 }
 
 static bool selects_change(const rb_rule *rule, const changes_check *c, const rb_event *ev)
@@ -273,7 +276,18 @@ static void describe_requirement(rb_buf *b, const json_t *spec)
     }
 }
 
-static void report_change(const rb_rule *rule, const changes_check *c, open_change *oc, rb_run *run)
+/* How many events of unknown time meet requirement i of a change: under
+ * `within` they cannot, and the finding says so. */
+static size_t untimed_matches(const changes_check *c, const changes_state *s, size_t i, const rb_bindings *b)
+{
+    size_t n = 0;
+    for (size_t j = 0; c->has_within && j < s->untimed.n; j++)
+        n += rb_selector_eval(c->requires[i], s->untimed.items[j].fields, b) == RB_SEL_TRUE;
+    return n;
+}
+
+static void report_change(const rb_rule *rule, const changes_check *c, const changes_state *s, open_change *oc,
+                          rb_run *run)
 {
     rb_finding *f = rb_finding_for_rule(rule);
     rb_finding_set_key(f, json_object_get(oc->change.fields, "path"));
@@ -281,6 +295,8 @@ static void report_change(const rb_rule *rule, const changes_check *c, open_chan
     json_t *missing = json_array();
     rb_buf text = {0};
     requirement_scope scope = {rule->params, oc->change.fields};
+    rb_bindings b = {1, {"change"}, {oc->change.fields}};
+    size_t untimed = 0;
     for (size_t i = 0; i < c->n_requires; i++) {
         if (oc->met[i].fields) {
             /* what met a requirement proves it, without placing the finding */
@@ -292,14 +308,23 @@ static void report_change(const rb_rule *rule, const changes_check *c, open_chan
         if (text.len)
             rb_buf_puts(&text, "; ");
         describe_requirement(&text, spec);
+        size_t n = untimed_matches(c, s, i, &b);
+        if (n) {
+            char window[32];
+            rb_duration_format(c->within, window, sizeof window);
+            rb_buf_printf(&text, " (%zu matching event%s of unknown time cannot show %s within %s)", n,
+                          n == 1 ? "" : "s", n == 1 ? "it came" : "they came", window);
+        }
+        untimed += n;
         json_array_append_new(missing, spec);
     }
     if (!json_array_size(missing))
         f->severity = RB_SEV_NOTE;
     json_object_set_new(f->extra, "impact", json_string(c->impact));
     json_object_set_new(f->extra, "missing", missing);
+    if (untimed)
+        json_object_set_new(f->extra, "untimed_matches", json_integer((json_int_t)untimed));
     json_t *vars = json_pack("{s:s, s:s}", "impact", c->impact, "missing", text.len ? text.data : "none");
-    rb_bindings b = {1, {"change"}, {oc->change.fields}};
     rb_message_ctx ctx = {oc->change.fields, &b, vars};
     rb_finding_render(f, &ctx);
     rb_run_emit(run, f);
@@ -309,16 +334,19 @@ static void report_change(const rb_rule *rule, const changes_check *c, open_chan
 
 static void close_change(changes_state *s, size_t i, const rb_rule *rule, const changes_check *c, rb_run *run)
 {
-    report_change(rule, c, &s->open[i], run);
+    report_change(rule, c, s, &s->open[i], run);
     release_change(s, i);
 }
 
 /* Lets ev meet what the open change still lacks (of the requirements it
  * may meet); true when the change is decided (all met, or its window
- * passed). */
+ * passed).  Under `within`, an event of unknown time neither meets a
+ * requirement nor closes a window. */
 static bool follow_up(const changes_check *c, const bool *may_meet, open_change *oc, const rb_event *ev)
 {
-    if (c->has_within && !is_timeless(&oc->change) && ev->ts - oc->change.ts > c->within)
+    if (c->has_within && !rb_event_has_time(ev))
+        return false;
+    if (c->has_within && rb_event_has_time(&oc->change) && ev->ts - oc->change.ts > c->within)
         return true;
     rb_bindings b = {1, {"change"}, {oc->change.fields}};
     for (size_t i = 0; i < c->n_requires; i++) {
@@ -326,6 +354,20 @@ static bool follow_up(const changes_check *c, const bool *may_meet, open_change 
             continue;
         oc->met[i] = rb_event_keep(ev);
         oc->n_unmet--;
+    }
+    return oc->n_unmet == 0;
+}
+
+/* A new change meets the follow-ups of unknown time that came before it
+ * in evidence order: its place among them is unknown (none under
+ * `within`). */
+static bool meet_earlier_untimed(const changes_check *c, changes_state *s, open_change *oc)
+{
+    for (size_t j = 0; !c->has_within && j < s->untimed.n && oc->n_unmet; j++) {
+        const rb_event *ev = &s->untimed.items[j];
+        for (size_t i = 0; i < c->n_requires; i++)
+            s->may_meet[i] = rb_selector_eval(c->requires[i], ev->fields, NULL) != RB_SEL_FALSE;
+        follow_up(c, s->may_meet, oc, ev);
     }
     return oc->n_unmet == 0;
 }
@@ -345,14 +387,17 @@ static void changes_event(void *state, const rb_rule *rule, const rb_event *ev, 
         else
             i++;
     }
-    if (!selects_change(rule, c, ev))
-        return;
-    rb_grow((void **)&s->open, &s->cap, s->n + 1, sizeof *s->open);
-    open_change *oc = &s->open[s->n++];
-    *oc = (open_change){.change = rb_event_keep(ev), .n_unmet = c->n_requires};
-    oc->met = rb_xcalloc(c->n_requires + 1, sizeof *oc->met);
-    if (!c->n_requires)
-        close_change(s, s->n - 1, rule, c, run);
+    if (selects_change(rule, c, ev)) {
+        rb_grow((void **)&s->open, &s->cap, s->n + 1, sizeof *s->open);
+        open_change *oc = &s->open[s->n++];
+        *oc = (open_change){.change = rb_event_keep(ev), .n_unmet = c->n_requires};
+        oc->met = rb_xcalloc(c->n_requires + 1, sizeof *oc->met);
+        if (meet_earlier_untimed(c, s, oc))
+            close_change(s, s->n - 1, rule, c, run);
+    }
+    /* kept only after a change it opens: never its own follow-up */
+    if (any && !rb_event_has_time(ev))
+        rb_event_list_push(&s->untimed, ev);
 }
 
 static void changes_finish(void *state, const rb_rule *rule, rb_run *run)
@@ -367,6 +412,7 @@ static void changes_stop(void *state)
     changes_state *s = state;
     while (s->n)
         release_change(s, 0);
+    rb_event_list_free(&s->untimed);
     free(s->open);
     free(s->may_meet);
     free(s);

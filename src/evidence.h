@@ -83,9 +83,17 @@ struct rb_event {
 };
 
 /* The ts of an event that has no time (a change between two plain files,
- * SPEC §4 `changes`): before every other event, and far enough from the
- * range of int64_t that differences of times cannot overflow. */
+ * a JUnit case with no usable timestamp): before every other event, and
+ * far enough from the range of int64_t that differences of times cannot
+ * overflow. */
 #define RB_TS_NONE (-(INT64_C(1) << 62))
+
+/* Whether an event has a time: one that has none (RB_TS_NONE) counts only
+ * where no time window applies (rbaudit-rules(5), ORDER AND TIME). */
+static inline bool rb_event_has_time(const rb_event *e)
+{
+    return e->ts != RB_TS_NONE;
+}
 
 /* Evidence order (SPEC §4 "Order"): ts, then seq when both have one, then
  * input order.  <0, 0 or >0 as for qsort. */

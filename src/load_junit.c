@@ -8,10 +8,14 @@
  * outright, internal ones beyond --max-xml-entities (default: any) too,
  * so neither an external entity nor an expansion bomb is ever followed.
  *
- * A case's event time is its suite's `timestamp` (UTC when it has no
- * offset) plus the `time` of the cases before it in the suite; a case with
- * no timestamp above it gives no event (an event needs a time), only its
- * entry in the document.
+ * A case's event time is its own `timestamp` when it has one (Surefire's
+ * reportTestTimestamp, nose2), else its suite's (or the nearest element's
+ * above it) plus the `time` of the cases before it in the suite.  Test
+ * reports write times in many ways (timeutil.c lists them); one without a
+ * zone is read as UTC, and --verbose says so.  A case with no usable time
+ * (no timestamp above it, or one that is no time) is still an event, of
+ * unknown time: it counts only where no time window applies
+ * (rbaudit-rules(5)), and a note on the input says which suites and why.
  */
 #include <libxml/entities.h>
 #include <libxml/hash.h>
@@ -19,6 +23,7 @@
 #include <libxml/tree.h>
 #include <libxml/parserInternals.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,23 +60,6 @@ static double attr_seconds(xmlNode *node, const char *name)
         d = 0;
     free(v);
     return d;
-}
-
-/* A timestamp attribute; JUnit writers often omit the offset: then UTC. */
-static bool attr_time(xmlNode *node, int64_t *us)
-{
-    char *v = attr(node, "timestamp");
-    bool ok = false;
-    if (v) {
-        ok = rb_time_parse(v, us);
-        if (!ok) {
-            char *utc = rb_xasprintf("%sZ", v);
-            ok = rb_time_parse(utc, us);
-            free(utc);
-        }
-    }
-    free(v);
-    return ok;
 }
 
 static bool is_element(xmlNode *n, const char *name)
@@ -141,59 +129,145 @@ typedef struct junit_load {
     const rb_load_opts *opts;
     json_t *doc;     /* the document: counts, suites, cases */
     json_t *cases;   /* the document's flat list of cases */
+    json_t *untimed; /* array of {"why", "cases"}: why cases have no time */
+    size_t n_zoneless;        /* timestamps read as UTC for want of a zone */
+    char *first_zoneless;     /* the first of them, and its line */
+    long first_zoneless_line;
+    const char *problem;      /* the first event a source made invalid */
+    long problem_line;
 } junit_load;
 
-static void add_event(junit_load *l, const json_t *c, int64_t ts)
+/* The clock of the cases of a suite: a time, or why there is none. */
+typedef struct case_clock {
+    bool known;
+    int64_t ts;
+    size_t why; /* when unknown: index in untimed, or NO_REASON yet */
+} case_clock;
+
+#define NO_REASON SIZE_MAX
+/* How much of a timestamp that is no time a note quotes. */
+#define QUOTED_BYTES 64
+/* Notes about cases without time, one per reason, before the rest are
+ * summed up in one. */
+#define MAX_UNTIMED_NOTES 5
+
+static size_t add_reason(junit_load *l, const char *why)
 {
-    json_t *e = json_deep_copy(c);
-    char when[64];
-    rb_time_format(ts, when, sizeof when);
-    json_object_set_new(e, "type", json_string("test_case"));
-    json_object_set_new(e, "ts", json_string(when));
-    json_object_set(e, "key", json_object_get(c, "name"));
-    json_object_del(e, "line");
-    rb_source_apply(l->opts, l->in, e);
-    rb_origin origin = {.input = l->in, .line = (long)json_integer_value(json_object_get(c, "line"))};
-    rb_evidence_add_event(l->ev, origin, e);
+    json_array_append_new(l->untimed, json_pack("{s:o, s:i}", "why", rb_json_text(why, strlen(why)), "cases", 0));
+    return json_array_size(l->untimed) - 1;
 }
 
-/* Moves a case's start past its `time`; false when the clock cannot hold
- * the end (a hostile or corrupt report), so the later cases of the suite
- * have no time, and give no event. */
+/* Sets *c from the node's `timestamp` when it has one (false when it has
+ * none); `what` names the node in a note. */
+static bool read_timestamp(junit_load *l, xmlNode *node, const char *what, case_clock *c)
+{
+    char *v = attr(node, "timestamp");
+    if (!v)
+        return false;
+    int64_t us;
+    bool zoned;
+    if (rb_time_parse_lenient(v, &us, &zoned)) {
+        *c = (case_clock){true, us, NO_REASON};
+        if (!zoned && !l->n_zoneless++) {
+            l->first_zoneless = rb_xstrdup(v);
+            l->first_zoneless_line = (long)xmlGetLineNo(node);
+        }
+    } else {
+        char *why = rb_xasprintf("%s has timestamp '%.*s%s' (expected ISO 8601 or RFC 2822, e.g. "
+                                 "2026-04-12T10:22:00Z)", what, QUOTED_BYTES, v,
+                                 strlen(v) > QUOTED_BYTES ? "..." : "");
+        *c = (case_clock){false, 0, add_reason(l, why)};
+        free(why);
+    }
+    free(v);
+    return true;
+}
+
+/* The type of a mapped event must still be a string (rb_event_init says so
+ * for events with a time). */
+static const char *timeless_problem(const json_t *e)
+{
+    return json_is_string(json_object_get(e, "type")) ? NULL : "event 'type' is not a string";
+}
+
+static void add_event(junit_load *l, const json_t *c, const case_clock *at)
+{
+    json_t *e = json_deep_copy(c);
+    json_object_set_new(e, "type", json_string("test_case"));
+    if (at->known) {
+        char when[64];
+        rb_time_format(at->ts, when, sizeof when);
+        json_object_set_new(e, "ts", json_string(when));
+    }
+    json_object_set(e, "key", json_object_get(c, "name"));
+    json_object_del(e, "line");
+    rb_origin origin = {.input = l->in, .line = (long)json_integer_value(json_object_get(c, "line"))};
+    const char *problem = rb_source_apply(l->opts, l->in, e);
+    if (!at->known) {
+        json_object_del(e, "ts"); /* not even one a source sets: the time is unknown */
+        problem = problem ? problem : timeless_problem(e);
+        json_t *count = json_object_get(json_array_get(l->untimed, at->why), "cases");
+        json_integer_set(count, json_integer_value(count) + 1);
+    }
+    if (problem)
+        json_decref(e);
+    else if (at->known)
+        problem = rb_evidence_add_event(l->ev, origin, e);
+    else
+        rb_evidence_add_timeless_event(l->ev, origin, e);
+    if (problem && l->opts->lenient)
+        rb_evidence_add_problem(l->ev, origin, problem);
+    else if (problem && !l->problem)
+        l->problem = problem, l->problem_line = origin.line;
+}
+
+/* Moves a case's start past its `time`; false when that is past the last
+ * time rbaudit holds (a hostile or corrupt report), so the later cases of
+ * the suite have no time. */
 static bool advance(int64_t *ts, double seconds)
 {
     double us = seconds * 1e6;
     if (!(us >= 0 && us < 0x1p63))
         return false;
     int64_t step = (int64_t)us;
-    if (*ts > 0 && step > INT64_MAX - *ts)
+    if (step > RB_TIME_MAX - *ts)
         return false;
     *ts += step;
     return true;
 }
 
-static void load_suite(junit_load *l, xmlNode *suite, bool has_parent_ts, int64_t parent_ts)
+static void load_suite(junit_load *l, xmlNode *suite, case_clock parent)
 {
     char *name = attr(suite, "name");
+    char *what = rb_xasprintf("suite '%s'", name ? name : "");
     json_t *counts = new_counts(), *cases = json_array();
-    int64_t ts = parent_ts, own;
-    bool has_ts = has_parent_ts;
-    if (attr_time(suite, &own)) {
-        ts = own;
-        has_ts = true;
+    case_clock clock = parent;
+    if (!read_timestamp(l, suite, what, &clock) && !clock.known && clock.why == NO_REASON) {
+        char *why = rb_xasprintf("%s has no timestamp, nor has any element above it", what);
+        clock.why = add_reason(l, why);
+        free(why);
     }
     for (xmlNode *c = suite->children; c; c = c->next) {
         if (is_element(c, "testsuite"))
-            load_suite(l, c, has_ts, ts);
+            load_suite(l, c, clock);
         if (!is_element(c, "testcase"))
             continue;
         json_t *tc = case_json(c, name ? name : "");
         const char *status = json_string_value(json_object_get(tc, "status"));
         count_case(counts, status);
         count_case(json_object_get(l->doc, "counts"), status);
-        if (has_ts)
-            add_event(l, tc, ts);
-        has_ts = has_ts && advance(&ts, json_real_value(json_object_get(tc, "time")));
+        case_clock at = clock;
+        char *case_what = rb_xasprintf("case '%s' of %s", json_string_value(json_object_get(tc, "name")), what);
+        if (read_timestamp(l, c, case_what, &at) && at.known)
+            clock = at; /* the suite's clock goes on from a case's own time */
+        add_event(l, tc, &at);
+        if (clock.known && !advance(&clock.ts, json_real_value(json_object_get(tc, "time")))) {
+            char *why = rb_xasprintf("the case times of %s run past the year 9999 after its case '%s'", what,
+                                     json_string_value(json_object_get(tc, "name")));
+            clock = (case_clock){false, 0, add_reason(l, why)};
+            free(why);
+        }
+        free(case_what);
         json_array_append(cases, tc);
         json_array_append_new(l->cases, tc);
     }
@@ -203,7 +277,37 @@ static void load_suite(junit_load *l, xmlNode *suite, bool has_parent_ts, int64_
     json_object_update(s, counts);
     json_decref(counts);
     json_array_append_new(json_object_get(l->doc, "suites"), s);
+    free(what);
     free(name);
+}
+
+/* What the report and --verbose say of the file's times: a note per reason
+ * some cases have none (the first few, then the rest summed up), and the
+ * zone-less times read as UTC. */
+static void tell_times(junit_load *l)
+{
+    size_t i, notes = 0, more_reasons = 0;
+    json_int_t more_cases = 0;
+    json_t *r;
+    json_array_foreach(l->untimed, i, r) {
+        json_int_t n = json_integer_value(json_object_get(r, "cases"));
+        if (!n)
+            continue;
+        const char *why = json_string_value(json_object_get(r, "why"));
+        if (notes++ >= MAX_UNTIMED_NOTES)
+            more_reasons++, more_cases += n;
+        else if (n == 1)
+            rb_input_note(l->in, "no usable time: %s; its test case counts only where no time window applies", why);
+        else
+            rb_input_note(l->in, "no usable time: %s; its %lld test cases count only where no time window applies",
+                          why, (long long)n);
+    }
+    if (more_reasons)
+        rb_input_note(l->in, "no usable time for %lld more test cases, of %zu more suites; they count only "
+                      "where no time window applies", (long long)more_cases, more_reasons);
+    if (l->n_zoneless)
+        rb_verbose("%s:%ld: timestamp '%s' has no zone: read as UTC%s", l->in->path, l->first_zoneless_line,
+                   l->first_zoneless, l->n_zoneless > 1 ? " (as are the file's other zone-less timestamps)" : "");
 }
 
 /* libxml2 keeps no line for a DTD: the line of the text "<!DOCTYPE". */
@@ -279,21 +383,28 @@ static rb_code load_junit(rb_evidence *ev, rb_input *in, const unsigned char *da
         rc = rb_error_set(err, RB_EINPUT, "%s:%ld: the root element is <%s> (expected <testsuites> or <testsuite>)",
                           in->path, root ? (long)xmlGetLineNo(root) : 1L, root ? (const char *)root->name : "");
     if (!rc) {
-        junit_load l = {ev, in, opts, json_pack("{s:o, s:[], s:[], s:o}", "name", attr_json(root, "name"), "suites",
-                                                "cases", "counts", new_counts()), NULL};
+        junit_load l = {.ev = ev, .in = in, .opts = opts, .untimed = json_array(),
+                        .doc = json_pack("{s:o, s:[], s:[], s:o}", "name", attr_json(root, "name"), "suites",
+                                         "cases", "counts", new_counts())};
         l.cases = json_object_get(l.doc, "cases");
-        int64_t ts = 0;
-        bool has_ts = attr_time(root, &ts);
-        if (is_element(root, "testsuite"))
-            load_suite(&l, root, has_ts, ts);
-        else
+        case_clock clock = {false, 0, NO_REASON};
+        if (is_element(root, "testsuite")) {
+            load_suite(&l, root, clock);
+        } else {
+            read_timestamp(&l, root, "<testsuites>", &clock);
             for (xmlNode *c = root->children; c; c = c->next)
                 if (is_element(c, "testsuite"))
-                    load_suite(&l, c, has_ts, ts);
+                    load_suite(&l, c, clock);
+        }
         json_object_update(l.doc, json_object_get(l.doc, "counts"));
         json_object_del(l.doc, "counts");
         rb_origin origin = {.input = in, .line = (long)xmlGetLineNo(root)};
         rb_evidence_add_document(ev, origin, l.doc, NULL, NULL);
+        tell_times(&l);
+        if (l.problem)
+            rc = rb_error_set(err, RB_EINPUT, "%s:%ld: %s", in->path, l.problem_line, l.problem);
+        json_decref(l.untimed);
+        free(l.first_zoneless);
     }
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);

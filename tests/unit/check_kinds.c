@@ -26,8 +26,12 @@ typedef struct outcome {
 } outcome;
 
 /* Runs one rule (YAML text of a single rule mapping) over events (JSON
- * Lines); `now` is --now or NULL.  with_messages adds each message. */
-static outcome run_rule(const char *rule, const char *events, const char *now, bool with_messages)
+ * Lines) and, when `untimed` is not NULL, the <testcase> elements of a
+ * JUnit suite without a timestamp: events of unknown time, whose key is
+ * their name and whose line is that of the element (the first is on line
+ * 2).  `now` is --now or NULL.  with_messages adds each message. */
+static outcome run_rules_over(const char *rule, const char *events, const char *untimed, const char *now,
+                              bool with_messages)
 {
     char *rules = rb_xasprintf("- id: TEST-KIND-001\n  title: t\n  severity: error\n%s", rule);
     unit_write_file("r.yaml", rules);
@@ -40,6 +44,12 @@ static outcome run_rule(const char *rule, const char *events, const char *now, b
     rb_ruleset_finish(rs);
     rb_evidence *ev = rb_evidence_new();
     ck_assert_int_eq(rb_load_input(ev, "e.jsonl", NULL, &plain_opts, &err), RB_OK);
+    if (untimed) {
+        char *junit = rb_xasprintf("<testsuite name=\"untimed\">\n%s</testsuite>\n", untimed);
+        unit_write_file("u.xml", junit);
+        free(junit);
+        ck_assert_int_eq(rb_load_input(ev, "u.xml", NULL, &plain_opts, &err), RB_OK);
+    }
     rb_engine_opts opts = {now != NULL, 0};
     if (now)
         ck_assert(rb_time_parse(now, &opts.now));
@@ -60,6 +70,11 @@ static outcome run_rule(const char *rule, const char *events, const char *now, b
     rb_evidence_free(ev);
     rb_ruleset_free(rs);
     return out;
+}
+
+static outcome run_rule(const char *rule, const char *events, const char *now, bool with_messages)
+{
+    return run_rules_over(rule, events, NULL, now, with_messages);
 }
 
 #define expect_findings(rule, events, expected)                                            \
@@ -406,6 +421,105 @@ START_TEST(changes_select_by_file_and_path_globs)
 }
 END_TEST
 
+/* ---- events of unknown time (a JUnit case with no usable timestamp) ---- */
+
+#define CASE(name, classname, outcome) \
+    "<testcase name=\"" name "\" classname=\"" classname "\" time=\"1\">" outcome "</testcase>\n"
+/* The findings of a rule with messages when it sets one. */
+#define EXPECT_UNTIMED(rule, events, untimed, now, expected)                                 \
+    do {                                                                                     \
+        outcome o_ = run_rules_over((rule), (events), (untimed), (now), strstr((rule), "message:")); \
+        ck_assert_msg(strcmp(o_.findings, (expected)) == 0, "got '%s', expected '%s'",       \
+                      o_.findings, (expected));                                              \
+        ck_assert_int_eq(o_.pending, 0);                                                     \
+        free(o_.findings);                                                                   \
+    } while (0)
+
+static const char *untimed_changes_rule =
+    "  message: \"{missing}\"\n"
+    "  changes:\n"
+    "    files: \"config/**/*.yaml\"\n"
+    "    paths: [\"a.**\"]\n"
+    "    impact: x\n"
+    "    requires: [{type: test_case, classname: smoke, status: passed}]\n";
+
+START_TEST(changes_count_untimed_follow_ups_only_without_within)
+{
+    unit_enter_workdir();
+    const char *change = CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "a.b");
+    /* no window: a passed case of unknown time meets the change, though it
+     * sorts before it; a failed one does not */
+    EXPECT_UNTIMED(untimed_changes_rule, change, CASE("t1", "smoke", ""), NULL, "TEST-KIND-001:1:a.b:none");
+    EXPECT_UNTIMED(untimed_changes_rule, change, CASE("t1", "smoke", "<failure/>"), NULL,
+                   "TEST-KIND-001:1:a.b:type=test_case classname=smoke status=passed");
+    /* within 1h: it cannot show it came in time, and the finding says so */
+    char *windowed = rb_xasprintf("%s    within: 1h\n", untimed_changes_rule);
+    EXPECT_UNTIMED(windowed, change, CASE("t1", "smoke", "") CASE("t2", "smoke", ""), NULL,
+                   "TEST-KIND-001:1:a.b:type=test_case classname=smoke status=passed (2 matching events of "
+                   "unknown time cannot show they came within 1h)");
+    /* ... while a timed one in the window meets it */
+    EXPECT_UNTIMED(windowed,
+                   "{\"ts\":\"2026-01-01T10:30:00Z\",\"type\":\"test_case\",\"classname\":\"smoke\",\"status\":\"passed\"}\n"
+                   CHANGE("2026-01-01T10:00:00Z", "config/a.yaml", "a.b"),
+                   CASE("t1", "smoke", ""), NULL, "TEST-KIND-001:2:a.b:none");
+    free(windowed);
+}
+END_TEST
+
+START_TEST(before_and_after_give_untimed_events_the_benefit_of_the_doubt)
+{
+    unit_enter_workdir();
+    const char *before = "  before:\n    first: {type: test_case, classname: build}\n    then: {type: deploy}\n";
+    const char *before_cases = "  before:\n    first: {type: build}\n    then: {type: test_case}\n";
+    /* a first of unknown time is earlier than every then */
+    EXPECT_UNTIMED(before, EV("2026-04-12T10:00:00Z", "deploy", "n-1", ""), CASE("n-1", "build", ""), NULL, "");
+    /* a then of unknown time is answered by a first of its key, wherever
+     * it is; with none at all it is a finding, at its own line */
+    EXPECT_UNTIMED(before_cases, EV("2026-04-12T10:00:00Z", "build", "n-2", ""),
+                   CASE("n-2", "x", "") CASE("n-3", "x", ""), NULL, "TEST-KIND-001:3:n-3");
+    /* under within they take no part: neither a first nor a then */
+    char *windowed = rb_xasprintf("%s    within: 1h\n", before);
+    EXPECT_UNTIMED(windowed, EV("2026-04-12T10:00:00Z", "deploy", "n-1", ""), CASE("n-1", "build", ""), NULL,
+                   "TEST-KIND-001:1:n-1");
+    free(windowed);
+    windowed = rb_xasprintf("%s    within: 1h\n", before_cases);
+    EXPECT_UNTIMED(windowed, "", CASE("n-3", "x", ""), NULL, "");
+    free(windowed);
+
+    const char *after = "  after:\n    first: {type: deploy}\n    then: {type: test_case}\n";
+    const char *after_cases = "  after:\n    first: {type: test_case}\n    then: {type: verified}\n";
+    /* a then of unknown time answers the firsts of its key, though it
+     * sorts before them; a first of unknown time is answered by a then */
+    EXPECT_UNTIMED(after, EV("2026-04-12T10:00:00Z", "deploy", "n-1", "") EV("2026-04-12T10:00:00Z", "deploy", "n-2", ""),
+                   CASE("n-1", "x", ""), NULL, "TEST-KIND-001:2:n-2");
+    EXPECT_UNTIMED(after_cases, EV("2026-04-12T10:00:00Z", "verified", "n-2", ""),
+                   CASE("n-2", "x", "") CASE("n-3", "x", ""), NULL, "TEST-KIND-001:3:n-3");
+    /* under within: a then of unknown time answers nothing, a first of
+     * unknown time is neither overdue nor pending */
+    windowed = rb_xasprintf("%s    within: 5m\n", after);
+    EXPECT_UNTIMED(windowed, EV("2026-04-12T10:00:00Z", "deploy", "n-1", ""), CASE("n-1", "x", ""),
+                   "2026-04-12T11:00:00Z", "TEST-KIND-001:1:n-1");
+    free(windowed);
+    windowed = rb_xasprintf("%s    within: 5m\n", after_cases);
+    EXPECT_UNTIMED(windowed, "", CASE("n-3", "x", ""), "2026-04-12T11:00:00Z", "");
+    free(windowed);
+}
+END_TEST
+
+START_TEST(between_windows_take_no_untimed_events)
+{
+    unit_enter_workdir();
+    const char *rule = "  between:\n    from: {type: drill_started}\n    to: {type: drill_closed}\n"
+                       "    need: {type: test_case}\n";
+    EXPECT_UNTIMED(rule, EV("2026-04-12T10:00:00Z", "drill_started", "d", "") EV("2026-04-12T10:05:00Z", "drill_closed", "d", ""),
+                   CASE("d", "x", ""), NULL, "TEST-KIND-001:2:d");
+    /* nor do they open or close one */
+    const char *cases = "  between:\n    from: {type: test_case, classname: from}\n"
+                        "    to: {type: test_case, classname: to}\n    need: {type: restore}\n";
+    EXPECT_UNTIMED(cases, "", CASE("d", "from", "") CASE("d", "to", ""), NULL, "");
+}
+END_TEST
+
 static Suite *kinds_suite(void)
 {
     Suite *s = suite_create("kinds");
@@ -421,6 +535,9 @@ static Suite *kinds_suite(void)
     tcase_add_test(tc, count_compares_the_number_of_selected_events);
     tcase_add_test(tc, changes_demand_follow_ups_after_each_change);
     tcase_add_test(tc, changes_select_by_file_and_path_globs);
+    tcase_add_test(tc, changes_count_untimed_follow_ups_only_without_within);
+    tcase_add_test(tc, before_and_after_give_untimed_events_the_benefit_of_the_doubt);
+    tcase_add_test(tc, between_windows_take_no_untimed_events);
     tcase_add_test(tc, mistakes_name_their_line);
     suite_add_tcase(s, tc);
     return s;

@@ -49,13 +49,20 @@ START_TEST(junit_document_and_events)
     ck_assert_json_eq(json_object_get(health, "message"), "\"503\"");
     ck_assert_json_eq(json_object_get(health, "detail"), "\"got 503\"");
     ck_assert_json_eq(json_object_get(health, "line"), "5");
-    /* events only for the timed suite; times follow the cases before */
-    ck_assert_uint_eq(ev->n_buffered, 3);
+    /* times follow the cases before; the untimed suite's case is an event
+     * of unknown time, and a note on the input says why */
+    ck_assert_uint_eq(ev->n_buffered, 4);
     ck_assert_json_eq(json_object_get(ev->buffered[0].fields, "type"), "\"test_case\"");
     ck_assert_json_eq(json_object_get(ev->buffered[0].fields, "ts"), "\"2026-04-12T10:00:00Z\"");
     ck_assert_json_eq(json_object_get(ev->buffered[1].fields, "ts"), "\"2026-04-12T10:00:01.500Z\"");
     ck_assert_json_eq(json_object_get(ev->buffered[2].fields, "status"), "\"skipped\"");
     ck_assert_int_eq(ev->buffered[1].origin.line, 5);
+    ck_assert_json_eq(json_object_get(ev->buffered[3].fields, "name"), "\"x\"");
+    ck_assert_ptr_null(json_object_get(ev->buffered[3].fields, "ts"));
+    ck_assert(!rb_event_has_time(&ev->buffered[3]));
+    ck_assert_json_eq(json_object_get(ev->inputs[0]->account, "notes"),
+                      "[\"no usable time: suite 'untimed' has no timestamp, nor has any element above it; "
+                      "its test case counts only where no time window applies\"]");
     rb_evidence_free(ev);
 }
 END_TEST
