@@ -392,3 +392,19 @@ rb_origin rb_ledger_origin(const rb_ledger_place *place, rb_input *in, sqlite3_s
         o.row = sqlite3_column_int64(stmt, place->rowid_column);
     return o;
 }
+
+char *rb_ledger_file_uri(sqlite3 *db)
+{
+    const char *path = sqlite3_db_filename(db, "main");
+    if (!path || !*path)
+        return NULL;
+    char *uri = file_uri(path);
+    /* A handle that is not immutable reads a private copy whose -wal or
+     * journal SQLite must apply: the attached file has to be read the
+     * same way, or its last commits would be missing.  (The path is
+     * percent-encoded, so the parameter is the only "&immutable=1".) */
+    char *immutable = strstr(uri, "&immutable=1");
+    if (!sqlite3_uri_boolean(path, "immutable", 0) && immutable)
+        *immutable = '\0';
+    return uri;
+}

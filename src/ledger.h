@@ -88,4 +88,10 @@ rb_origin rb_ledger_origin(const rb_ledger_place *place, rb_input *in, sqlite3_s
 /* The current row as an object of column name -> value. */
 json_t *rb_ledger_row_json(sqlite3_stmt *stmt);
 
+/* A read-only "file:" URI of the file that the ledger handle db reads
+ * (sqlite3_db_filename, which may be a private copy of the evidence), for
+ * ATTACHing it to another connection: immutable when db was opened so.
+ * NULL for an in-memory ledger.  Owned by the caller (free). */
+char *rb_ledger_file_uri(sqlite3 *db);
+
 #endif
