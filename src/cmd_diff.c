@@ -13,7 +13,6 @@
 #include "ledger_diff.h"
 #include "loader.h"
 #include "pack.h"
-#include "template.h"
 #include "util.h"
 
 static void diff_help(FILE *out)
@@ -24,10 +23,17 @@ static void diff_help(FILE *out)
             "\n"
             "Two SQLite ledgers (told by their header, opened read-only and immutable, or\n"
             "read with the write-ahead log or hot journal beside them through a private\n"
-            "copy, which the output names) are compared table by table: row counts, a\n"
-            "content hash of each table, and the primary key of every row missing from\n"
-            "NEW, added in NEW or changed.  Tables without a primary key are paired by\n"
-            "rowid.\n"
+            "copy, which the output names) are compared table by table, tables matched by\n"
+            "name ignoring case as SQLite does.  Each table's schema first: columns added,\n"
+            "removed or changed (declared type, collation, NOT NULL) and a changed primary\n"
+            "key; a schema change alone makes the ledgers differ.  Then its rows: counts, a\n"
+            "content hash, and every row missing from NEW, added in NEW or changed, with\n"
+            "each changed column's old and new value.  Rows pair by primary key as SQLite\n"
+            "compares keys (the key's collation and type: 'Dana@x' and 'dana@x' are one row\n"
+            "under NOCASE, the text '2' and the integer 2 two).  A table without a primary\n"
+            "key, or whose key changed or holds NULL, is compared as a multiset of rows over\n"
+            "the columns both sides have; rowids are never used, and a column named rowid\n"
+            "is a column.\n"
             "\n"
             "Two config revisions (YAML, or JSON when named .json) are compared leaf by leaf:\n"
             "each changed leaf path (e.g. projects.wallaby.field_maps.ra) is added, removed or\n"
@@ -38,39 +44,170 @@ static void diff_help(FILE *out)
             "/dev/null is no revision (a file added or deleted): each leaf of the other side is\n"
             "added or removed.\n"
             "\n"
-            "The JSON output is \"schema\": \"rbaudit-diff/1\" with \"kind\": \"ledger\" or\n"
-            "\"config\".\n"
+            "The JSON output is \"schema\": \"rbaudit-diff/2\" with \"kind\": \"ledger\" for\n"
+            "ledgers, \"rbaudit-diff/1\" with \"kind\": \"config\" for config revisions\n"
+            "(rbaudit(1) describes both).\n"
             "\n"
             "Exit status: 0 equal, 1 different, 2 usage error, unreadable file or one that\n"
             "does not parse.\n");
 }
 
-/* A row key for text: id=42, or (a=1, b=x) for a composite key. */
+/* A value as compact JSON, so that the text "null" and NULL differ. */
+static void write_value(FILE *out, const json_t *v)
+{
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    fputs(text ? text : "?", out);
+    free(text);
+}
+
+/* A row key for text: id=42, or (a=1, b="x") for a composite key; values
+ * as JSON, so that the integer 2 and the text '2' read differently. */
 static void write_key(FILE *out, const json_t *columns, const json_t *key)
 {
     bool composite = json_array_size(columns) > 1;
     if (composite)
         fputc('(', out);
     for (size_t i = 0; i < json_array_size(columns); i++) {
-        rb_buf b = {0};
-        rb_template_append_value(&b, composite ? json_array_get(key, i) : key);
-        fprintf(out, "%s%s=%s", i ? ", " : "", json_string_value(json_array_get(columns, i)),
-                b.data ? b.data : "");
-        rb_buf_free(&b);
+        fprintf(out, "%s%s=", i ? ", " : "", json_string_value(json_array_get(columns, i)));
+        write_value(out, composite ? json_array_get(key, i) : key);
     }
     if (composite)
         fputc(')', out);
 }
 
-static void write_keys(FILE *out, const json_t *table, const char *member, const char *mark)
+/* A missing or added row: its key, or the whole row of a multiset. */
+static void write_rows(FILE *out, const json_t *table, const char *member, const char *mark)
 {
+    const json_t *pairing = json_object_get(table, "pairing");
+    bool by_key = strcmp(json_string_value(json_object_get(pairing, "by")), "key") == 0;
     size_t i;
-    json_t *key;
-    json_array_foreach(json_object_get(table, member), i, key) {
+    json_t *row;
+    json_array_foreach(json_object_get(table, member), i, row) {
         fprintf(out, "  %s ", mark);
-        write_key(out, json_object_get(table, "key"), key);
+        if (by_key)
+            write_key(out, json_object_get(pairing, "columns"), row);
+        else
+            write_value(out, row);
         fputc('\n', out);
     }
+}
+
+/* "~ changed id=7: email: "a@x" -> "b@x"; owner: null -> "ops"" */
+static void write_changed(FILE *out, const json_t *table)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(table, "changed"), i, row) {
+        fputs("  ~ changed ", out);
+        write_key(out, json_object_get(json_object_get(table, "pairing"), "columns"), json_object_get(row, "key"));
+        const char *sep = ": ";
+        const char *column;
+        json_t *change;
+        json_object_foreach(json_object_get(row, "columns"), column, change) {
+            fprintf(out, "%s%s: ", sep, column);
+            write_value(out, json_object_get(change, "old"));
+            fputs(" -> ", out);
+            write_value(out, json_object_get(change, "new"));
+            sep = "; ";
+        }
+        fputc('\n', out);
+    }
+}
+
+/* A key column as SQL would declare it: "email TEXT COLLATE NOCASE". */
+static void write_key_column(FILE *out, const json_t *k)
+{
+    const char *type = json_string_value(json_object_get(k, "type"));
+    const char *collation = json_string_value(json_object_get(k, "collation"));
+    fputs(json_string_value(json_object_get(k, "column")), out);
+    if (type && *type)
+        fprintf(out, " %s", type);
+    if (collation && sqlite3_stricmp(collation, "BINARY") != 0)
+        fprintf(out, " COLLATE %s", collation);
+}
+
+static void write_key_columns(FILE *out, const json_t *key)
+{
+    fputc('(', out);
+    for (size_t i = 0; i < json_array_size(key); i++) {
+        if (i)
+            fputs(", ", out);
+        write_key_column(out, json_array_get(key, i));
+    }
+    fputc(')', out);
+}
+
+static void write_names(FILE *out, const json_t *names)
+{
+    for (size_t i = 0; i < json_array_size(names); i++)
+        fprintf(out, "%s%s", i ? ", " : "", json_string_value(json_array_get(names, i)));
+}
+
+/* What changed in a column: "type INTEGER -> TEXT, nullable -> NOT NULL". */
+static void write_column_change(FILE *out, const json_t *change)
+{
+    const json_t *old = json_object_get(change, "old"), *new = json_object_get(change, "new");
+    static const char *const attributes[] = {"name", "type", "collation"};
+    const char *sep = "";
+    for (size_t i = 0; i < 3; i++) {
+        const char *a = json_string_value(json_object_get(old, attributes[i]));
+        const char *b = json_string_value(json_object_get(new, attributes[i]));
+        if (i ? sqlite3_stricmp(a, b) == 0 : strcmp(a, b) == 0)
+            continue;
+        fprintf(out, "%s%s %s -> %s", sep, attributes[i], *a ? a : "(none)", *b ? b : "(none)");
+        sep = ", ";
+    }
+    bool was = json_is_true(json_object_get(old, "not_null")), is = json_is_true(json_object_get(new, "not_null"));
+    if (was != is)
+        fprintf(out, "%s%s -> %s", sep, was ? "NOT NULL" : "nullable", is ? "NOT NULL" : "nullable");
+}
+
+/* "  schema: equal", or "  schema: changed: ITEM; ITEM". */
+static void write_schema(FILE *out, const json_t *schema)
+{
+    fprintf(out, "  schema: %s", json_string_value(json_object_get(schema, "status")));
+    const char *sep = ": ";
+    const json_t *renamed = json_object_get(schema, "renamed");
+    if (json_is_object(renamed)) {
+        fprintf(out, "%srenamed %s -> %s", sep, json_string_value(json_object_get(renamed, "old")),
+                json_string_value(json_object_get(renamed, "new")));
+        sep = "; ";
+    }
+    static const char *const lists[][2] = {{"columns_added", "columns added"}, {"columns_removed", "columns removed"}};
+    for (size_t i = 0; i < 2; i++)
+        if (json_array_size(json_object_get(schema, lists[i][0]))) {
+            fprintf(out, "%s%s: ", sep, lists[i][1]);
+            write_names(out, json_object_get(schema, lists[i][0]));
+            sep = "; ";
+        }
+    size_t i;
+    json_t *change;
+    json_array_foreach(json_object_get(schema, "columns_changed"), i, change) {
+        fprintf(out, "%scolumn %s: ", sep, json_string_value(json_object_get(change, "column")));
+        write_column_change(out, change);
+        sep = "; ";
+    }
+    const json_t *key = json_object_get(schema, "key_changed");
+    if (json_is_object(key)) {
+        fprintf(out, "%skey ", sep);
+        write_key_columns(out, json_object_get(key, "old"));
+        fputs(" -> ", out);
+        write_key_columns(out, json_object_get(key, "new"));
+    }
+    fputc('\n', out);
+}
+
+/* "  rows: paired by key (id)" or "  rows: compared as a multiset of
+ * (a, b): no primary key". */
+static void write_pairing(FILE *out, const json_t *pairing)
+{
+    bool by_key = strcmp(json_string_value(json_object_get(pairing, "by")), "key") == 0;
+    fputs(by_key ? "  rows: paired by key (" : "  rows: compared as a multiset of (", out);
+    write_names(out, json_object_get(pairing, "columns"));
+    fputc(')', out);
+    if (!by_key)
+        fprintf(out, ": %s", json_string_value(json_object_get(pairing, "reason")));
+    fputc('\n', out);
 }
 
 static json_int_t rows_of(const json_t *table, const char *side)
@@ -91,6 +228,27 @@ static void write_side(FILE *out, const char *mark, const json_t *side)
     fputc('\n', out);
 }
 
+static void write_table(FILE *out, const json_t *t, const char *old, const char *new)
+{
+    const char *name = json_string_value(json_object_get(t, "table"));
+    const char *status = json_string_value(json_object_get(t, "status"));
+    if (strcmp(status, "missing") == 0) {
+        fprintf(out, "%s: missing from %s (%lld rows in %s)\n", name, new, (long long)rows_of(t, "old"), old);
+        return;
+    }
+    if (strcmp(status, "added") == 0) {
+        fprintf(out, "%s: added in %s (%lld rows)\n", name, new, (long long)rows_of(t, "new"));
+        return;
+    }
+    fprintf(out, "%s: %s (%lld -> %lld rows)\n", name, status, (long long)rows_of(t, "old"),
+            (long long)rows_of(t, "new"));
+    write_schema(out, json_object_get(t, "schema"));
+    write_pairing(out, json_object_get(t, "pairing"));
+    write_rows(out, t, "missing", "- missing");
+    write_rows(out, t, "added", "+ added  ");
+    write_changed(out, t);
+}
+
 static void write_text(FILE *out, const json_t *diff)
 {
     const char *old = json_string_value(json_object_get(json_object_get(diff, "old"), "path"));
@@ -99,26 +257,14 @@ static void write_text(FILE *out, const json_t *diff)
     write_side(out, "+++", json_object_get(diff, "new"));
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(diff, "tables"), i, t) {
-        const char *name = json_string_value(json_object_get(t, "table"));
-        const char *status = json_string_value(json_object_get(t, "status"));
-        if (strcmp(status, "missing") == 0)
-            fprintf(out, "%s: missing from %s (%lld rows in %s)\n", name, new, (long long)rows_of(t, "old"), old);
-        else if (strcmp(status, "added") == 0)
-            fprintf(out, "%s: added in %s (%lld rows)\n", name, new, (long long)rows_of(t, "new"));
-        else
-            fprintf(out, "%s: %s (%lld -> %lld rows)\n", name, status, (long long)rows_of(t, "old"),
-                    (long long)rows_of(t, "new"));
-        write_keys(out, t, "missing", "- missing");
-        write_keys(out, t, "added", "+ added  ");
-        write_keys(out, t, "changed", "~ changed");
-    }
+    json_array_foreach(json_object_get(diff, "tables"), i, t)
+        write_table(out, t, old, new);
     const json_t *s = json_object_get(diff, "summary");
 #define N(member) (long long)json_integer_value(json_object_get(s, member))
-    fprintf(out, "%lld tables: %lld equal, %lld changed, %lld missing, %lld added; rows: %lld missing, "
-                 "%lld added, %lld changed\n",
-            N("tables"), N("equal"), N("changed"), N("missing"), N("added"), N("rows_missing"), N("rows_added"),
-            N("rows_changed"));
+    fprintf(out, "%lld tables: %lld equal, %lld changed, %lld missing, %lld added; %lld schemas changed; rows: "
+                 "%lld missing, %lld added, %lld changed\n",
+            N("tables"), N("equal"), N("changed"), N("missing"), N("added"), N("schemas_changed"),
+            N("rows_missing"), N("rows_added"), N("rows_changed"));
 #undef N
 }
 
@@ -240,7 +386,7 @@ static void name_companion(json_t *diff, const char *side, const rb_ledger_compa
         json_object_set_new(json_object_get(diff, side), "companion", rb_ledger_companion_json(c));
 }
 
-/* The rbaudit-diff/1 document of two ledgers. */
+/* The rbaudit-diff/2 document of two ledgers. */
 static rb_code diff_ledgers(const rb_cli *o, json_t **out, rb_error *err)
 {
     rb_ledger_side old = {0}, new = {0};

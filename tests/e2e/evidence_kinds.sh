@@ -43,13 +43,14 @@ expect_json '[.findings[] | select(.rule == "T-LEDGER-002") | {key, message, o: 
 # --- diff of a backup and its restore -----------------------------------
 run diff "$ledgers/beam-directory.db" "$ledgers/restore/beam-directory.db" --format json
 expect_status 1
-expect_json '.equal' 'false'
+expect_json '[.schema, .equal]' '["rbaudit-diff/2",false]'
 expect_json '[.tables[] | {table, status, missing, changed}]' \
-    '[{"table":"agents","status":"changed","missing":[],"changed":["finance-agent"]},{"table":"beta_requests","status":"equal","missing":[],"changed":[]},{"table":"notifications","status":"changed","missing":[2],"changed":[]}]'
+    '[{"table":"agents","status":"changed","missing":[],"changed":[{"key":"finance-agent","columns":{"status":{"old":"online","new":"offline"}}}]},{"table":"beta_requests","status":"equal","missing":[],"changed":[]},{"table":"notifications","status":"changed","missing":[2],"changed":[]}]'
+expect_json '[.tables[] | .schema.status]' '["equal","equal","equal"]'
 run diff "$ledgers/beam-directory.db" "$ledgers/restore/beam-directory.db"
 expect_status 1
 expect_stdout "  - missing id=2"
-expect_stdout "  ~ changed id=finance-agent"
+expect_stdout '  ~ changed id="finance-agent": status: "online" -> "offline"'
 run diff "$ledgers/beam-bus.sqlite" "$ledgers/restore/beam-bus.sqlite"
 expect_status 0
 expect_stdout "intents: equal (2 -> 2 rows)"
