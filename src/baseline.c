@@ -60,6 +60,13 @@ rb_code rb_baseline_load(const char *path, rb_baseline **out, rb_error *err)
     if (!schema || strcmp(schema, "rbaudit-report/1") != 0)
         rc = rb_error_set(err, RB_EINPUT, "%s: not an rbaudit report (expected \"schema\": \"rbaudit-report/1\")",
                           path);
+    const char *scheme = json_string_value(json_object_get(report, "fingerprints"));
+    if (!rc && (!scheme || strcmp(scheme, RB_FINGERPRINT_SCHEME) != 0))
+        rc = rb_error_set(err, RB_EINPUT,
+                          "%s: its fingerprints are %s%s%s, not \"%s\" (which do not depend on how or from where "
+                          "the inputs were named): write the baseline again with this version", path,
+                          scheme ? "\"" : "", scheme ? scheme : "those of an earlier rbaudit (rbaudit/v1)",
+                          scheme ? "\"" : "", RB_FINGERPRINT_SCHEME);
     if (!rc)
         rc = collect(path, json_object_get(report, "findings"), "findings", (*out)->fingerprints, err);
     if (!rc)

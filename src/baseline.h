@@ -11,7 +11,10 @@
 typedef struct rb_baseline rb_baseline;
 
 /* Reads the fingerprints of an rbaudit-report/1 JSON report (its findings
- * and suppressed findings).  Errors name the file and what was expected.
+ * and suppressed findings).  A report whose `fingerprints` scheme is not
+ * RB_FINGERPRINT_SCHEME (one written by an earlier rbaudit) is an error:
+ * compared, it would report every known finding as new.  Errors name the
+ * file and what was expected.
  * *out is owned by the caller: rb_baseline_free. */
 rb_code rb_baseline_load(const char *path, rb_baseline **out, rb_error *err);
 void rb_baseline_free(rb_baseline *b);

@@ -200,6 +200,7 @@ static rb_code sorted_pass(const rb_ruleset *rs, rb_evidence *ev, const rb_engin
 rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
                       rb_findings *out, rb_engine_result *result, rb_error *err)
 {
+    rb_evidence_settle_names(ev);
     rb_findings found = {0};
     rb_run run = {.findings = &found};
     rb_prefilter *prefilter = rb_prefilter_new(rs);

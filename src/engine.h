@@ -28,8 +28,10 @@ typedef struct rb_engine_result {
  * Runs every rule of rs over ev in one pass, streaming the events of its
  * inputs in evidence order, and appends the findings to out (sorted,
  * sealed).  Invalid events are RB_EINPUT errors naming input and line, or
- * with --lenient RBA-INPUT findings.  ev's pass counts (n_events,
- * newest_ts) and the hashes of streamed inputs are set afterwards.
+ * with --lenient RBA-INPUT findings.  The inputs get their names first
+ * (evidence.h rb_evidence_settle_names: what fingerprints hash).  ev's
+ * pass counts (n_events, newest_ts) and the hashes of streamed inputs are
+ * set afterwards.
  */
 rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
                       rb_findings *out, rb_engine_result *result, rb_error *err);

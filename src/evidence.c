@@ -59,6 +59,9 @@ void rb_evidence_free(rb_evidence *ev)
         json_decref(in->names);
         json_decref(in->account);
         free(in->path);
+        free(in->root);
+        free(in->rel);
+        free(in->name);
         free(in);
     }
     free(ev->inputs);
@@ -72,6 +75,7 @@ static rb_input *add_input(rb_evidence *ev, const char *path, const char *kind)
 {
     rb_input *in = rb_xcalloc(1, sizeof *in);
     in->path = rb_xstrdup(rb_path_logical(path));
+    in->name = rb_xstrdup(in->path); /* until rb_evidence_settle_names */
     in->kind = kind;
     in->index = ev->n_inputs;
     rb_grow((void **)&ev->inputs, &ev->cap_inputs, ev->n_inputs + 1, sizeof *ev->inputs);

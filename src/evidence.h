@@ -31,6 +31,17 @@ typedef struct rb_event_reader_ops rb_event_reader_ops;
 /* One input as the run read it. */
 typedef struct rb_input {
     char *path;        /* logical name: as given, without a leading "./" */
+    /* Where it stands (input_name.c): what its fingerprints hash instead of
+     * the path, so that they do not depend on where a run stands. */
+    char *root;        /* canonical path of its root (a directory named on
+                          the command line, the directory of a file named
+                          there, a bundle, a repository), or NULL when
+                          unknown (owned) */
+    char *rel;         /* its name below root, "" for the root itself (owned) */
+    char root_sep;     /* what joins root's components to rel: '/', or '!'
+                          below a bundle */
+    char *name;        /* rel, lengthened by rb_evidence_settle_names until
+                          no other input of the run has it (owned) */
     const char *kind;  /* the loader's kind name ("jsonl", "yaml", ...) */
     char sha256[RB_SHA256_HEX_LEN + 1]; /* of a streamed input: once read */
     uint64_t bytes;
@@ -67,6 +78,27 @@ void rb_input_note(rb_input *in, const char *fmt, ...) __attribute__((format(pri
 /* The input's account object (created when absent), for a loader to set
  * structured members the JSON report shows as they are. */
 json_t *rb_input_account(rb_input *in);
+
+/* Records where the input stands: root is the canonical path of its root
+ * (rb_path_real), rel its name below it ("" for the root itself) and sep
+ * what joins them ('/', or '!' below a bundle).  Its name is rel until
+ * rb_evidence_settle_names lengthens it.  An input whose loader sets no
+ * root keeps its path as name. */
+void rb_input_set_root(rb_input *in, const char *root, char sep, const char *rel);
+
+/* Places an input that is the file at path, named by itself (on the
+ * command line, --waivers): its root is its directory, its name its own. */
+void rb_input_set_root_of_file(rb_input *in, const char *path);
+
+/* Gives every input its name: rel, or when another input with another
+ * root or rel has the same, rel preceded by as many trailing components
+ * of root as make them differ ("a/bus.jsonl" and "b/bus.jsonl" for two
+ * bus.jsonl named on the command line, "inc-1!trace.jsonl" for members of
+ * two bundles).  Depends only on roots and rels: not on the order of
+ * inputs, on the current directory, or on how a path was spelled.
+ * Called once all inputs are loaded, before any finding is sealed (the
+ * engine's run, a replay's trace). */
+void rb_evidence_settle_names(rb_evidence *ev);
 
 /* A string that lives as long as the input (e.g. a table name for
  * origins); equal strings share one copy. */

@@ -151,17 +151,67 @@ static void hash_json(rb_sha256 *h, const json_t *v)
     rb_sha256_update(h, "\n", 1);
 }
 
+/* The origin input that text names: text is its path, or with `item` its
+ * path followed by "[" (a document key, "PATH[item]"); the longest such
+ * path wins.  NULL when none does. */
+static const rb_input *named_input(const rb_finding *f, const char *text, bool item)
+{
+    const rb_input *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < f->n_origins; i++) {
+        const rb_input *in = f->origins[i].input;
+        size_t n = strlen(in->path);
+        if (n > best_len && strncmp(text, in->path, n) == 0 && (!text[n] || (item && text[n] == '[')))
+            best = in, best_len = n;
+    }
+    return best;
+}
+
+/* v (a new reference), or when it is a string naming an origin input, the
+ * same string with that input's name in place of its path. */
+static json_t *located(const rb_finding *f, json_t *v, bool item)
+{
+    const char *text = json_string_value(v);
+    const rb_input *in = text ? named_input(f, text, item) : NULL;
+    if (!in || strcmp(in->path, in->name) == 0)
+        return json_incref(v);
+    char *swapped = rb_xasprintf("%s%s", in->name, text + strlen(in->path));
+    json_t *s = rb_json_text(swapped, strlen(swapped));
+    free(swapped);
+    return s;
+}
+
+/* An evidence item as the fingerprint reads it: the `path` and `file`
+ * members by which documents, places and config changes name their input
+ * are located.  A new reference. */
+static json_t *located_item(const rb_finding *f, json_t *item)
+{
+    static const char *const members[] = {"path", "file"};
+    json_t *copy = json_is_object(item) ? json_copy(item) : json_incref(item);
+    for (size_t i = 0; json_is_object(copy) && i < sizeof members / sizeof members[0]; i++) {
+        json_t *v = json_object_get(copy, members[i]);
+        if (v)
+            json_object_set_new(copy, members[i], located(f, v, false));
+    }
+    return copy;
+}
+
 void rb_finding_seal(rb_finding *f)
 {
     rb_sha256 *h = rb_sha256_new();
     rb_sha256_update(h, f->rule_id, strlen(f->rule_id) + 1);
-    hash_json(h, f->key);
-    const char *name = f->n_origins ? f->origins[0].input->path : "";
+    json_t *key = located(f, f->key, true);
+    hash_json(h, key);
+    json_decref(key);
+    const char *name = f->n_origins ? f->origins[0].input->name : "";
     rb_sha256_update(h, name, strlen(name) + 1);
     size_t i;
     json_t *item;
-    json_array_foreach(f->evidence, i, item)
-        hash_json(h, item);
+    json_array_foreach(f->evidence, i, item) {
+        json_t *seen = located_item(f, item);
+        hash_json(h, seen);
+        json_decref(seen);
+    }
     rb_sha256_final(h, f->fingerprint);
 }
 

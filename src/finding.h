@@ -74,10 +74,21 @@ typedef struct rb_message_ctx {
 /* Renders the rule's message template into f->message. */
 void rb_finding_render(rb_finding *f, const rb_message_ctx *ctx);
 
-/* Computes the fingerprint: SHA-256 of the rule id, the key, the logical
- * name of the first origin's input and the content of the evidence — never
- * line numbers — so that it survives unrelated edits (SPEC §5). */
+/* Computes the fingerprint: SHA-256 of the rule id, the key, the name of
+ * the first origin's input and the content of the evidence — never line
+ * numbers — so that it survives unrelated edits.  It does not depend on
+ * where the run stood either: an input counts by its name relative to its
+ * root (evidence.h rb_input name), and where the key or an evidence
+ * item's `path` or `file` names an input of the finding's origins by its
+ * path as given (a document's key "PATH" or "PATH[item]", a document's
+ * meta, a config change's file), the fingerprint reads that input's name
+ * instead. */
 void rb_finding_seal(rb_finding *f);
+
+/* The name of the way rb_finding_seal fingerprints: the JSON report's
+ * `fingerprints` and SARIF's partialFingerprints key.  "rbaudit/v1" hashed
+ * the path as given; a baseline written with it cannot be compared. */
+#define RB_FINGERPRINT_SCHEME "rbaudit/v2"
 
 typedef struct rb_findings {
     rb_finding **items;

@@ -1,7 +1,9 @@
 /*
  * load_bundle.c — incident bundles as evidence (SPEC §3.2): every member is
  * loaded from memory by the loader of its kind under the logical name
- * BUNDLE!MEMBER, its documents carry the manifest's role (manifest.json
+ * BUNDLE!MEMBER (the bundle is its root: the name its fingerprints hash
+ * is MEMBER, whether the bundle is a directory or an archive, and wherever
+ * it lies), its documents carry the manifest's role (manifest.json
  * itself has the role "manifest"), and every unsafe, missing, altered or
  * unlisted member is an RBA-INTEGRITY finding keyed by the member's name.
  * The bundle's triage verdict goes into the JSON report, and the bundle
@@ -28,7 +30,7 @@ static void set_roles(rb_evidence *ev, size_t from, const char *role)
         json_object_set_new(ev->docs[d].meta, "role", json_string(role));
 }
 
-static rb_code load_member(rb_evidence *ev, const rb_bundle *b, const rb_bundle_member *m,
+static rb_code load_member(rb_evidence *ev, const rb_bundle *b, const char *root, const rb_bundle_member *m,
                            const rb_load_opts *opts, rb_error *err)
 {
     char *name = rb_xasprintf("%s!%s", b->path, m->name);
@@ -49,6 +51,7 @@ static rb_code load_member(rb_evidence *ev, const rb_bundle *b, const rb_bundle_
     rb_buf_free(&why);
     rb_input *in = rb_evidence_add_input(ev, name, loader->kind, m->data, m->len);
     free(name);
+    rb_input_set_root(in, root, '!', m->name);
     size_t docs_before = ev->n_docs;
     rb_code rc = loader->load(ev, in, m->data, m->len, opts, err);
     const char *role = strcmp(m->name, "manifest.json") == 0 ? "manifest" : rb_bundle_role(b, m->name);
@@ -91,6 +94,8 @@ static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_op
     rb_input *in = rb_evidence_add_streamed_input(ev, path, "bundle", NULL, NULL);
     memcpy(in->sha256, b->sha256, sizeof in->sha256);
     in->bytes = b->bytes;
+    char *root = rb_path_real(path);
+    rb_input_set_root(in, root, '!', "");
     for (size_t i = 0; i < b->n_problems; i++)
         rb_evidence_add_integrity(ev, (rb_origin){.input = in}, b->problems[i].member, b->problems[i].message);
     json_t *triage = rb_triage(b);
@@ -98,7 +103,8 @@ static rb_code stream_bundle(rb_evidence *ev, const char *path, const rb_load_op
     json_object_set_new(triage, "bundle", json_string(in->path));
     json_array_append_new(ev->triage, triage);
     for (size_t i = 0; !rc && i < b->n_members; i++)
-        rc = load_member(ev, b, &b->members[i], &member_opts, err);
+        rc = load_member(ev, b, root, &b->members[i], &member_opts, err);
+    free(root);
     rb_bundle_free(b);
     return rc;
 }

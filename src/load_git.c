@@ -52,6 +52,7 @@ typedef struct git_walk {
     const rb_load_opts *opts;
     git_repository *repo;
     const char *dir;         /* the repository as given */
+    char *root;              /* its canonical path: the root of its inputs */
     rb_input *repo_input;
     rb_change_cache *cache;
     json_t *file_inputs;     /* object: repository path -> input index */
@@ -92,6 +93,7 @@ static rb_input *file_input(git_walk *w, const char *file)
     char *path = strcmp(dir, ".") == 0 || !*dir ? rb_xstrdup(file) : rb_xasprintf("%s/%s", dir, file);
     rb_input *in = rb_evidence_add_input(w->ev, path, "git", (const unsigned char *)"", 0);
     free(path);
+    rb_input_set_root(in, w->root, '/', file);
     json_object_set_new(w->file_inputs, file, json_integer((json_int_t)in->index));
     return in;
 }
@@ -538,6 +540,7 @@ static rb_code walk_range(git_walk *w, rb_error *err)
     if (!rc) {
         w->repo_input = rb_evidence_add_input(w->ev, w->dir, "git", (const unsigned char *)described.data,
                                               described.len);
+        rb_input_set_root(w->repo_input, w->root, '/', "");
         int e;
         while (!rc && (e = git_revwalk_next(&id, walk)) == 0)
             rc = read_commit(w, &id, err);
@@ -579,7 +582,7 @@ static rb_code stream_git(rb_evidence *ev, const char *path, const rb_load_opts 
     /* As git log does, objects are not hashed again on every read: the walk
      * reads two trees per commit, and hashing them was most of its time. */
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-    git_walk w = {.ev = ev, .opts = opts, .dir = path, .file_inputs = json_object(),
+    git_walk w = {.ev = ev, .opts = opts, .dir = path, .root = rb_path_real(path), .file_inputs = json_object(),
                   .last_parsed = json_object(), .parsed_blobs = json_object()};
     rb_code rc = open_repository(&w, err);
     if (!rc)
@@ -591,6 +594,7 @@ static rb_code stream_git(rb_evidence *ev, const char *path, const rb_load_opts 
     json_decref(w.last_parsed);
     json_decref(w.parsed_blobs);
     git_repository_free(w.repo);
+    free(w.root);
     git_libgit2_shutdown();
     return rc ? rc : cache_rc;
 }

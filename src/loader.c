@@ -261,9 +261,38 @@ static rb_code choose_loader(const char *path, const rb_loader **loader, rb_buf 
     return rc;
 }
 
-/* Loads a file with loader, or with the one choose_loader finds. */
-static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loader,
-                         const rb_load_opts *opts, rb_error *err)
+/* Where the inputs of one command-line input stand (evidence.h
+ * rb_input_set_root): a directory named there is the root of the files
+ * found in it; a file named there stands in its own directory, by its own
+ * name.  Bundles and repositories are roots of their own (their loaders
+ * place their inputs). */
+typedef struct root {
+    const char *given; /* the directory as given, or NULL for a file named
+                          on the command line */
+    char *real;        /* the canonical path of that directory (owned) */
+} root;
+
+/* Places the inputs registered from `first` on that their loader did not
+ * place: path's name below the root. */
+static void place_inputs(rb_evidence *ev, size_t first, const char *path, const root *r)
+{
+    const char *rel = r->given ? path + strlen(r->given) : NULL;
+    if (rel)
+        rel += strspn(rel, "/");
+    for (size_t i = first; i < ev->n_inputs; i++) {
+        if (ev->inputs[i]->root)
+            continue;
+        if (rel)
+            rb_input_set_root(ev->inputs[i], r->real, '/', rel);
+        else
+            rb_input_set_root_of_file(ev->inputs[i], path);
+    }
+}
+
+/* Registers the input at path and reads it with loader, or with the one
+ * choose_loader finds. */
+static rb_code read_file(rb_evidence *ev, const char *path, const rb_loader *loader, const rb_load_opts *opts,
+                         rb_error *err)
 {
     rb_buf why = {0};
     rb_code rc = loader ? RB_OK : choose_loader(path, &loader, &why, err);
@@ -284,6 +313,16 @@ static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loa
     rb_input *in = rb_evidence_add_input(ev, path, loader->kind, data, len);
     rc = loader->load(ev, in, data, len, opts, err);
     free(data);
+    return rc;
+}
+
+/* Reads the file at path, and places what it adds below the root r. */
+static rb_code load_file(rb_evidence *ev, const char *path, const rb_loader *loader, const root *r,
+                         const rb_load_opts *opts, rb_error *err)
+{
+    size_t first = ev->n_inputs;
+    rb_code rc = read_file(ev, path, loader, opts, err);
+    place_inputs(ev, first, path, r);
     return rc;
 }
 
@@ -352,11 +391,12 @@ static const char *ignored(const ignore_file *ig, const char *path, const char *
 typedef struct walk {
     rb_evidence *ev;
     const rb_load_opts *opts;
+    const root *root;
     int depth;
     const ignore_file *ignores;
 } walk;
 
-static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
+static rb_code walk_directory(rb_evidence *ev, const char *dir, const root *r, const rb_load_opts *opts,
                               int depth, const ignore_file *parent, rb_error *err);
 
 /* A file a walk finds that is of no kind rbaudit reads is skipped, with
@@ -399,9 +439,9 @@ static rb_code visit_entry(void *ctx, const char *path, const char *name, const 
         return RB_OK;
     }
     if (S_ISDIR(st->st_mode) && rb_bundle_is_bundle_path(path))
-        return load_file(w->ev, path, &rb_loader_bundle, w->opts, err);
+        return load_file(w->ev, path, &rb_loader_bundle, w->root, w->opts, err);
     if (S_ISDIR(st->st_mode))
-        return walk_directory(w->ev, path, w->opts, w->depth + 1, w->ignores, err);
+        return walk_directory(w->ev, path, w->root, w->opts, w->depth + 1, w->ignores, err);
     if (!S_ISREG(st->st_mode)) {
         rb_evidence_skip(w->ev, logical, "not a regular file (a FIFO, socket or device)");
         return RB_OK;
@@ -412,14 +452,14 @@ static rb_code visit_entry(void *ctx, const char *path, const char *name, const 
     rb_buf why = {0};
     rb_code rc = choose_loader(path, &loader, &why, err);
     if (!rc)
-        rc = load_file(w->ev, path, loader, w->opts, err);
+        rc = load_file(w->ev, path, loader, w->root, w->opts, err);
     if (rc == RB_EKIND)
         rc = skip_other_kind(w->ev, path, &why, err);
     rb_buf_free(&why);
     return rc;
 }
 
-static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_opts *opts,
+static rb_code walk_directory(rb_evidence *ev, const char *dir, const root *r, const rb_load_opts *opts,
                               int depth, const ignore_file *parent, rb_error *err)
 {
     if (depth > MAX_WALK_DEPTH)
@@ -427,7 +467,7 @@ static rb_code walk_directory(rb_evidence *ev, const char *dir, const rb_load_op
                             dir, MAX_WALK_DEPTH);
     ignore_file ig = {dir, NULL, 0, parent};
     rb_code rc = ignore_read(&ig, dir, err);
-    walk w = {ev, opts, depth, ig.n ? &ig : parent};
+    walk w = {ev, opts, r, depth, ig.n ? &ig : parent};
     if (!rc)
         rc = rb_dir_each(dir, RB_DIR_EVERY, RB_EINPUT, visit_entry, &w, err);
     ignore_clear(&ig);
@@ -451,7 +491,11 @@ rb_code rb_load_input(rb_evidence *ev, const char *path, const char *forced_kind
         loader = &rb_loader_bundle;
     if (S_ISDIR(st.st_mode) && !loader && opts->range && rb_git_is_repository(path))
         loader = &rb_loader_git;
-    if (S_ISDIR(st.st_mode) && !loader)
-        return walk_directory(ev, path, opts, 0, NULL, err);
-    return load_file(ev, path, loader, opts, err);
+    if (S_ISDIR(st.st_mode) && !loader) {
+        root r = {path, rb_path_real(path)};
+        rb_code rc = walk_directory(ev, path, &r, opts, 0, NULL, err);
+        free(r.real);
+        return rc;
+    }
+    return load_file(ev, path, loader, &(root){NULL, NULL}, opts, err);
 }

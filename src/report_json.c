@@ -2,10 +2,12 @@
  * report_json.c — the versioned JSON report, "rbaudit-report/1" (SPEC §6).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check_kind.h"
 #include "report.h"
 #include "timeutil.h"
+#include "util.h"
 
 static json_t *origin_json(const rb_origin *o)
 {
@@ -60,9 +62,10 @@ static json_t *inputs_json(const rb_evidence *ev)
     json_t *a = json_array();
     for (size_t i = 0; i < ev->n_inputs; i++) {
         const rb_input *in = ev->inputs[i];
-        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "path", in->path, "kind", in->kind, "sha256",
-                              in->sha256, "bytes", (json_int_t)in->bytes, "events", (json_int_t)in->n_events,
-                              "documents", (json_int_t)in->n_documents);
+        json_t *j = json_pack("{s:s, s:o, s:s, s:s, s:I, s:I, s:I}", "path", in->path, "fingerprint_name",
+                              rb_json_text(in->name, strlen(in->name)), "kind", in->kind, "sha256", in->sha256,
+                              "bytes", (json_int_t)in->bytes, "events", (json_int_t)in->n_events, "documents",
+                              (json_int_t)in->n_documents);
         if (in->account)
             json_object_update(j, in->account);
         json_array_append_new(a, j);
@@ -106,9 +109,10 @@ static rb_code write_json(const rb_report *rep, const rb_report_style *style, FI
     char now[48];
     if (rep->has_now)
         rb_time_format(rep->now, now, sizeof now);
-    json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:O, s:o, s:o, s:o, s:o}",
+    json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:O, s:o, s:o, s:o, s:o}",
                             "schema", "rbaudit-report/1",
                             "tool", "name", PACKAGE_NAME, "version", PACKAGE_VERSION,
+                            "fingerprints", RB_FINGERPRINT_SCHEME,
                             "now", rep->has_now ? json_string(now) : json_null(),
                             "inputs", inputs_json(rep->evidence),
                             "skipped", rep->evidence->skipped,

@@ -9,8 +9,10 @@
  * path as a URI reference relative to the working directory, or a file://
  * URI for an absolute path, and the start line); its key is a logical
  * location, and ledger rows and commits are named there too.  Our
- * fingerprint is the result's partialFingerprints["rbaudit/v1"], so
- * code-scanning services follow a finding across commits as we do.
+ * fingerprint is the result's partialFingerprints["rbaudit/v2"], so
+ * code-scanning services follow a finding across commits as we do; the
+ * key names the scheme (finding.h RB_FINGERPRINT_SCHEME): v1 hashed the
+ * path as given, and a service must not take a v2 value for a v1 one.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -242,7 +244,7 @@ static json_t *result(const rb_finding *f, const json_t *index, bool suppressed)
     json_t *r = json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}}", "ruleId", f->rule_id, "ruleIndex",
                           json_integer_value(json_object_get(index, f->rule_id)), "level", sarif_level(f->severity),
                           "message", "text", f->message && *f->message ? f->message : f->rule_id, "locations",
-                          location(f), "partialFingerprints", "rbaudit/v1", f->fingerprint);
+                          location(f), "partialFingerprints", RB_FINGERPRINT_SCHEME, f->fingerprint);
     if (suppressed)
         json_object_set_new(r, "suppressions", suppressions(f));
     json_t *props = json_deep_copy(f->extra);

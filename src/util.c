@@ -204,6 +204,24 @@ const char *rb_path_basename(const char *path)
     return slash ? slash + 1 : path;
 }
 
+char *rb_path_real(const char *path)
+{
+    char *real = realpath(path, NULL);
+    return real ? real : rb_xstrdup(path);
+}
+
+char *rb_path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    while (slash && slash > path && slash[-1] == '/')
+        slash--;
+    if (!slash)
+        return rb_xstrdup(".");
+    if (slash == path)
+        return rb_xstrdup("/");
+    return rb_xasprintf("%.*s", (int)(slash - path), path);
+}
+
 bool rb_has_suffix(const char *name, const char *suffix)
 {
     size_t n = strlen(name), m = strlen(suffix);

@@ -50,6 +50,15 @@ const char *rb_path_logical(const char *path);
 /* The last component of a path (a pointer into path). */
 const char *rb_path_basename(const char *path);
 
+/* The canonical absolute path of an existing path (realpath: links and
+ * "." and ".." resolved), or a copy of path when it cannot be resolved.
+ * Owned by the caller. */
+char *rb_path_real(const char *path);
+
+/* The directory a file path is in: "x" for "x/a.jsonl", "." for
+ * "a.jsonl", "/" for "/a.jsonl".  Owned by the caller. */
+char *rb_path_dirname(const char *path);
+
 /* True when name ends with suffix (ASCII case-insensitively). */
 bool rb_has_suffix(const char *name, const char *suffix);
 

@@ -168,6 +168,10 @@ rb_code rb_waivers_load(const char *path, rb_evidence *ev, rb_waivers **out, rb_
     if (rc)
         return rc;
     rb_input *in = rb_evidence_add_input(ev, path, "waivers", data, len);
+    /* its own findings (expired, unused) are fingerprinted by its own
+     * name, wherever it lies; they are keyed by the waiver, so its name
+     * needs no telling apart from the evidence's */
+    rb_input_set_root_of_file(in, path);
     rb_yaml_doc *docs = NULL;
     size_t n = 0;
     rc = rb_yaml_load(in->path, data, len, NULL, &docs, &n, err);

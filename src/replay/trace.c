@@ -123,6 +123,7 @@ rb_code rp_trace_load(const char *path, const rp_model *m, bool lenient, rp_trac
     t->evidence = rb_evidence_new();
     rb_load_opts opts = {.lenient = lenient};
     rb_code rc = rb_load_input(t->evidence, path, NULL, &opts, err);
+    rb_evidence_settle_names(t->evidence);
     rb_input *in = rc ? NULL : trace_input(t->evidence, path, err);
     if (!rc && !in)
         rc = RB_EINPUT;

@@ -56,7 +56,7 @@ expect_json '[.runs[0].results[] | [.ruleId, .level, .locations[0].physicalLocat
 expect_json '.runs[0] | [.results[] as $r | .tool.driver.rules[$r.ruleIndex].id == $r.ruleId] | all' 'true'
 expect_json '.runs[0].results[6].suppressions[0] | [.kind, .status, .justification]' \
     '["external","accepted","wildcard approved for the migration window (CHG-1201) (owner ops-bob, expires 2026-04-12)"]'
-expect_json '.runs[0].results[6].partialFingerprints["rbaudit/v1"]' "\"$acl\""
+expect_json '.runs[0].results[6].partialFingerprints["rbaudit/v2"]' "\"$acl\""
 expect_json '.runs[0].tool.driver.rules[] | select(.id == "BEAM-ACL-001") | [.name, .shortDescription.text, .defaultConfiguration.level, (.help.text | startswith("Runbook: 000_0c8b0f292bfe17ab.txt"))]' \
     '["ACLWidenedWithAWildcardInsteadOfFixingTheExactEntry","ACL widened with a wildcard instead of fixing the exact entry","error",true]'
 grep -q '<testcase classname="beam.BEAM-ACL-001" name="BEAM-ACL-001 ledger-agent">' "$tmp/waived.xml" ||

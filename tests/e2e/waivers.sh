@@ -30,13 +30,13 @@ expect_json '.summary | [.findings, .suppressed, .baselined]' '[5,2,0]'
 expect_json '.suppressed[0].suppressed_by.expires' '"2026-04-12"'
 
 # The default file in the current directory applies without --waivers.
-# (Fingerprints hold the input's name as given, so from another directory
-# only the rule+key waiver still matches.)
+# Fingerprints hold the input's name below the directory named, not the
+# path as given, so from another directory both waivers still match.
 mkdir "$tmp/cwd" && cp "$tmp/w.yaml" "$tmp/cwd/.rbaudit-waivers.yaml"
 top=$PWD
 (cd "$tmp/cwd" && "$RBAUDIT" check "$top/$inc" --format json >"$tmp/out" 2>"$tmp/err")
-expect_json '[.suppressed[].rule]' '["BEAM-DEMO-004"]'
-expect_json '[.findings[] | select(.rule == "RBA-WAIVER-UNUSED") | .key]' "[\"$acl\"]"
+expect_json '[.suppressed[].rule]' '["BEAM-ACL-001","BEAM-DEMO-004"]'
+expect_json '[.findings[] | select(.rule == "RBA-WAIVER-UNUSED") | .key]' '[]'
 
 # Expiry is compared with the run's clock (--now, or the newest event): a
 # date holds through the end of its day, and now == expiry is expired.

@@ -20,7 +20,14 @@ static rb_rule *make_rule(const char *spec_text)
 
 static rb_input input_named(const char *path)
 {
-    rb_input in = {.path = (char *)path, .kind = "jsonl"};
+    rb_input in = {.path = (char *)path, .name = (char *)path, .kind = "jsonl"};
+    return in;
+}
+
+/* An input given by path that stands at name below its root. */
+static rb_input input_at(const char *path, const char *name)
+{
+    rb_input in = {.path = (char *)path, .name = (char *)name, .kind = "json"};
     return in;
 }
 
@@ -99,6 +106,51 @@ START_TEST(fingerprints_follow_content_not_position)
 }
 END_TEST
 
+/* The fingerprint of a document finding of rule: key and evidence as the
+ * document checks make them, naming the input by its path. */
+static void document_fingerprint(const rb_input *in, const char *key_fmt, const char *member, char out[65])
+{
+    rb_finding *f = rb_finding_builtin("T-A-001", RB_SEV_ERROR, "m");
+    rb_finding_add_origin(f, (rb_origin){.input = in, .line = 4});
+    json_t *key = json_sprintf(key_fmt, in->path);
+    rb_finding_set_key(f, key);
+    json_decref(key);
+    json_array_append_new(f->evidence, json_pack("{s:s, s:s}", member, in->path, "assert", "layers.spec"));
+    rb_finding_seal(f);
+    strcpy(out, f->fingerprint);
+    rb_finding_free(f);
+}
+
+START_TEST(fingerprints_follow_names_not_paths)
+{
+    rb_rule *rule = make_rule("{\"id\":\"T-A-001\",\"title\":\"t\",\"severity\":\"error\",\"match\":{}}");
+    rb_input here = input_at("x/trace.jsonl", "trace.jsonl"), abs = input_at("/ci/x/trace.jsonl", "trace.jsonl");
+    rb_input other = input_at("x/trace.jsonl", "x/trace.jsonl");
+    char a[65], b[65], c[65];
+    fingerprint_of(rule, &here, 3, "{\"type\":\"a\"}", "k", a);
+    fingerprint_of(rule, &abs, 9, "{\"type\":\"a\"}", "k", b);
+    fingerprint_of(rule, &other, 3, "{\"type\":\"a\"}", "k", c);
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c);
+    /* a document's key and evidence name it by path: read as its name */
+    rb_input bundle = input_at("incidents/inc-1", ""), moved = input_at("/tmp/inc-1.tgz", "");
+    document_fingerprint(&bundle, "%s[environment.json]", "path", a);
+    document_fingerprint(&moved, "%s[environment.json]", "path", b);
+    ck_assert_str_eq(a, b);
+    document_fingerprint(&bundle, "%s", "file", a);
+    document_fingerprint(&moved, "%s", "file", b);
+    ck_assert_str_eq(a, b);
+    /* only those places: a value that happens to equal the path is data */
+    document_fingerprint(&bundle, "%s", "actual", a);
+    document_fingerprint(&moved, "%s", "actual", b);
+    ck_assert_str_ne(a, b);
+    document_fingerprint(&bundle, "%s-2", "path", a);
+    document_fingerprint(&moved, "%s-2", "path", b);
+    ck_assert_str_ne(a, b);
+    rb_rule_free(rule);
+}
+END_TEST
+
 START_TEST(keeps_a_few_events_as_evidence)
 {
     rb_rule *rule = make_rule("{\"id\":\"T-A-001\",\"title\":\"t\",\"severity\":\"error\",\"match\":{}}");
@@ -163,6 +215,7 @@ static Suite *finding_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, renders_messages_in_lookup_order);
     tcase_add_test(tc, fingerprints_follow_content_not_position);
+    tcase_add_test(tc, fingerprints_follow_names_not_paths);
     tcase_add_test(tc, keeps_a_few_events_as_evidence);
     tcase_add_test(tc, sorts_by_severity_rule_path_line_key);
     suite_add_tcase(s, tc);

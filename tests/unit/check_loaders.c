@@ -74,6 +74,73 @@ static const char *type_of(const seen *s, size_t i)
     return json_string_value(json_object_get(json_array_get(s->events, i), "type"));
 }
 
+/* The name of the input given as path (the first so given). */
+static const char *name_of(const rb_evidence *ev, const char *path)
+{
+    for (size_t i = 0; i < ev->n_inputs; i++)
+        if (strcmp(ev->inputs[i]->path, path) == 0)
+            return ev->inputs[i]->name;
+    ck_abort_msg("no input %s", path);
+    return NULL;
+}
+
+/* Loads the paths in order (or reversed) into a new evidence, and names
+ * its inputs as a run does. */
+static rb_evidence *load_all(const char *const *paths, size_t n, bool reversed)
+{
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(rb_load_input(ev, paths[reversed ? n - 1 - i : i], NULL, &plain_opts, &err), RB_OK);
+    rb_evidence_settle_names(ev);
+    return ev;
+}
+
+START_TEST(inputs_are_named_from_their_root)
+{
+    unit_enter_workdir();
+    const char *line = "{\"ts\":\"2026-04-12T10:00:00Z\",\"type\":\"a\"}\n";
+    write_file("a/bus.jsonl", line);
+    write_file("b/bus.jsonl", line);
+    mkdir("c", 0700);
+    write_file("c/a/bus.jsonl", line);
+    write_file("d/y.jsonl", line);
+    write_file("d/sub/x.jsonl", line);
+    char cwd[4096], abs[4200];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(abs, sizeof abs, "%s/a/bus.jsonl", cwd);
+    /* alone, a file is its own name, however it is spelled */
+    const char *spellings[] = {"a/bus.jsonl", "./a/bus.jsonl", abs};
+    for (size_t i = 0; i < 3; i++) {
+        rb_evidence *ev = load_all(&spellings[i], 1, false);
+        ck_assert_str_eq(ev->inputs[0]->name, "bus.jsonl");
+        rb_evidence_free(ev);
+    }
+    /* files of a directory are named below it */
+    const char *dir[] = {"./d/"};
+    rb_evidence *ev = load_all(dir, 1, false);
+    ck_assert_str_eq(name_of(ev, "d/sub/x.jsonl"), "sub/x.jsonl");
+    ck_assert_str_eq(name_of(ev, "d/y.jsonl"), "y.jsonl");
+    rb_evidence_free(ev);
+    /* names that meet grow until they differ, whatever the order; one
+     * file named twice keeps one name */
+    const char *meeting[] = {"a/bus.jsonl", "b/bus.jsonl", abs};
+    ev = load_all(meeting, 3, false);
+    ck_assert_str_eq(ev->inputs[0]->name, "a/bus.jsonl");
+    ck_assert_str_eq(ev->inputs[1]->name, "b/bus.jsonl");
+    ck_assert_str_eq(ev->inputs[2]->name, "a/bus.jsonl");
+    rb_evidence_free(ev);
+    const char *deeper[] = {"a/bus.jsonl", "c/a/bus.jsonl", "d"};
+    rb_evidence *forward = load_all(deeper, 3, false), *backward = load_all(deeper, 3, true);
+    ck_assert_str_eq(name_of(forward, "c/a/bus.jsonl"), "c/a/bus.jsonl");
+    ck_assert_str_ne(name_of(forward, "a/bus.jsonl"), "c/a/bus.jsonl");
+    for (size_t i = 0; i < forward->n_inputs; i++)
+        ck_assert_str_eq(forward->inputs[i]->name, name_of(backward, forward->inputs[i]->path));
+    rb_evidence_free(forward);
+    rb_evidence_free(backward);
+}
+END_TEST
+
 START_TEST(jsonl_reads_events_with_lines)
 {
     unit_enter_workdir();
@@ -396,6 +463,7 @@ static Suite *loaders_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, jsonl_reads_events_with_lines);
     tcase_add_test(tc, generic_suffixes_must_agree_with_the_content);
+    tcase_add_test(tc, inputs_are_named_from_their_root);
     tcase_add_test(tc, jsonl_reports_bad_lines);
     tcase_add_test(tc, jsonl_lenient_keeps_going);
     tcase_add_test(tc, sources_map_fields);

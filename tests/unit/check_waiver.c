@@ -136,8 +136,8 @@ END_TEST
 START_TEST(baselines_suppress_known_fingerprints)
 {
     unit_enter_workdir();
-    unit_write_file("old.json", "{\"schema\":\"rbaudit-report/1\",\"findings\":[{\"fingerprint\":\"fp1\"}],"
-                           "\"suppressed\":[{\"fingerprint\":\"zz\"}]}");
+    unit_write_file("old.json", "{\"schema\":\"rbaudit-report/1\",\"fingerprints\":\"rbaudit/v2\","
+                           "\"findings\":[{\"fingerprint\":\"fp1\"}],\"suppressed\":[{\"fingerprint\":\"zz\"}]}");
     rb_baseline *b;
     rb_error err;
     ck_assert_int_eq(rb_baseline_load("old.json", &b, &err), RB_OK);
@@ -150,9 +150,16 @@ START_TEST(baselines_suppress_known_fingerprints)
     rb_findings_clear(&found);
     rb_findings_clear(&suppressed);
     rb_baseline_free(b);
-    unit_write_file("bad.json", "{\"schema\":\"rbaudit-report/1\",\"findings\":[{}],\"suppressed\":[]}");
+    unit_write_file("bad.json", "{\"schema\":\"rbaudit-report/1\",\"fingerprints\":\"rbaudit/v2\","
+                           "\"findings\":[{}],\"suppressed\":[]}");
     ck_assert_int_eq(rb_baseline_load("bad.json", &b, &err), RB_EINPUT);
     ck_assert_ptr_nonnull(strstr(err.message, "findings[0] has no 'fingerprint'"));
+    rb_baseline_free(b);
+    /* fingerprints of another scheme are refused, not compared */
+    unit_write_file("v3.json", "{\"schema\":\"rbaudit-report/1\",\"fingerprints\":\"rbaudit/v3\","
+                           "\"findings\":[],\"suppressed\":[]}");
+    ck_assert_int_eq(rb_baseline_load("v3.json", &b, &err), RB_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.message, "v3.json: its fingerprints are \"rbaudit/v3\", not \"rbaudit/v2\""));
     rb_baseline_free(b);
 }
 END_TEST
