@@ -56,6 +56,14 @@ static void unsafe(reading *r, const char *member, char *message)
     add_problem(r->b, &r->cap_problems, member, "unsafe", message);
 }
 
+const rb_bundle_problem *rb_bundle_problem_of(const rb_bundle *b, const char *member)
+{
+    for (size_t i = 0; i < b->n_problems; i++)
+        if (strcmp(b->problems[i].member, member) == 0)
+            return &b->problems[i];
+    return NULL;
+}
+
 const rb_bundle_member *rb_bundle_find(const rb_bundle *b, const char *name)
 {
     for (size_t i = 0; i < b->n_members; i++)
@@ -455,15 +463,19 @@ static void verify(rb_bundle *b, size_t *cap)
         const char *want = json_string_value(json_object_get(a, "sha256"));
         const char *name = b->listed[i];
         const rb_bundle_member *m = name ? rb_bundle_find(b, name) : NULL;
-        if (!name)
+        if (!name) {
             add_problem(b, cap, path, "unsafe", rb_xasprintf("the manifest lists %s, which has %s", path,
                                                              unsafe_reason(path)));
-        else if (!m)
-            add_problem(b, cap, name, "missing", rb_xasprintf("%s is listed in the manifest but not in the bundle",
-                                                              name));
-        else if (strcasecmp(m->sha256, want) != 0)
+        } else if (!m) {
+            /* one not read because it is unsafe is reported as such, not
+             * as missing too */
+            if (!rb_bundle_problem_of(b, name))
+                add_problem(b, cap, name, "missing",
+                            rb_xasprintf("%s is listed in the manifest but not in the bundle", name));
+        } else if (strcasecmp(m->sha256, want) != 0) {
             add_problem(b, cap, name, "hash-mismatch",
                         rb_xasprintf("%s has sha256 %s, the manifest says %s", name, m->sha256, want));
+        }
     }
     for (size_t k = 0; k < b->n_members; k++) {
         const char *name = b->members[k].name;

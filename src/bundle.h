@@ -84,8 +84,9 @@ bool rb_bundle_is_tar(const unsigned char *data, size_t len, bool *packed);
 /*
  * Reads the bundle at path and its manifest, then checks every member
  * against the manifest (problems "missing", "hash-mismatch", "unlisted",
- * after the "unsafe" ones).  An archive with no manifest.json at its root
- * is no bundle: RB_EKIND.  An unreadable archive, a cap exceeded, an
+ * after the "unsafe" ones; a listed member that is unsafe has that one
+ * problem, not "missing" too).  An archive with no manifest.json at its
+ * root is no bundle: RB_EKIND.  An unreadable archive, a cap exceeded, an
  * invalid manifest.json is an RB_EINPUT error naming the bundle (and the
  * manifest's line).  limits NULL: rb_bundle_current_limits().
  * *out is the caller's: rb_bundle_free.
@@ -96,6 +97,9 @@ void rb_bundle_free(rb_bundle *b);
 
 /* The member of that name, or NULL. */
 const rb_bundle_member *rb_bundle_find(const rb_bundle *b, const char *name);
+
+/* The first problem of a member (borrowed), or NULL when it has none. */
+const rb_bundle_problem *rb_bundle_problem_of(const rb_bundle *b, const char *member);
 
 /* The manifest's role for a member (borrowed), or NULL when unlisted. */
 const char *rb_bundle_role(const rb_bundle *b, const char *name);

@@ -22,6 +22,7 @@ static const rb_check_kind *const kinds[] = {
     &rb_check_count,
     &rb_check_sql,
     &rb_check_changes,
+    &rb_check_integrity,
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 

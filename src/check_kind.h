@@ -92,6 +92,10 @@ struct rb_check_kind {
                       rb_error *err);
     void (*finish)(void *state, const rb_rule *rule, rb_run *run);
     void (*stop)(void *state);
+    /* Gives a built-in finding made from a problem of the evidence (an
+     * integrity problem, a bad event) what the rule says of it, before it
+     * is sealed; NULL for kinds that explain none. */
+    void (*explain)(const rb_rule *rule, rb_finding *f);
     /* The selector an event must also match for `event` to do anything
      * with it, beyond the rule's `events:`; NULL when every selected event
      * matters.  The line prefilter (prefilter.h) reads it. */
@@ -153,5 +157,6 @@ extern const rb_check_kind rb_check_final;
 extern const rb_check_kind rb_check_count;
 extern const rb_check_kind rb_check_sql;
 extern const rb_check_kind rb_check_changes;
+extern const rb_check_kind rb_check_integrity;
 
 #endif

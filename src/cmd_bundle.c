@@ -44,14 +44,6 @@ static int compare_rank(const void *pa, const void *pb)
     return strcmp(json_string_value(json_object_get(a, "path")), json_string_value(json_object_get(b, "path")));
 }
 
-static const char *problem_of(const rb_bundle *b, const char *member)
-{
-    for (size_t i = 0; i < b->n_problems; i++)
-        if (strcmp(b->problems[i].member, member) == 0)
-            return b->problems[i].kind;
-    return NULL;
-}
-
 static json_t *artifacts_json(const rb_bundle *b)
 {
     size_t n = 0, i;
@@ -60,10 +52,11 @@ static json_t *artifacts_json(const rb_bundle *b)
     json_array_foreach(manifest_list, i, a) {
         const char *path = json_string_value(json_object_get(a, "path"));
         const rb_bundle_member *m = rb_bundle_find(b, path);
-        const char *problem = problem_of(b, path);
+        const rb_bundle_problem *problem = rb_bundle_problem_of(b, path);
         items[n++] = json_pack("{s:s, s:O, s:o, s:s}", "path", path, "role", json_object_get(a, "role") ?
                                json_object_get(a, "role") : json_null(), "bytes",
-                               m ? json_integer((json_int_t)m->len) : json_null(), "state", problem ? problem : "ok");
+                               m ? json_integer((json_int_t)m->len) : json_null(), "state",
+                               problem ? problem->kind : "ok");
     }
     qsort(items, n, sizeof *items, compare_rank);
     json_t *list = json_array();
@@ -73,12 +66,14 @@ static json_t *artifacts_json(const rb_bundle *b)
     return list;
 }
 
+/* Each problem once, under the rule `check` reports it as. */
 static json_t *problems_json(const rb_bundle *b)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < b->n_problems; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "member", b->problems[i].member, "problem",
-                                              b->problems[i].kind, "message", b->problems[i].message));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "rule", "RBA-INTEGRITY", "member",
+                                              b->problems[i].member, "problem", b->problems[i].kind, "message",
+                                              b->problems[i].message));
     return list;
 }
 
@@ -148,7 +143,7 @@ static void write_text(FILE *out, const json_t *report)
     }
     size_t n = json_array_size(json_object_get(report, "problems"));
     if (n) {
-        fprintf(out, "\n%zu integrity problem%s:\n", n, n == 1 ? "" : "s");
+        fprintf(out, "\n%zu integrity problem%s (RBA-INTEGRITY):\n", n, n == 1 ? "" : "s");
         write_problems(out, report);
     } else {
         fprintf(out, "\nintegrity: every artifact matches the manifest\n");

@@ -23,7 +23,9 @@ typedef struct rule_run {
     void *state;
 } rule_run;
 
-static void report_problems(const rb_evidence *ev, rb_run *run)
+/* The evidence's problems as built-in findings, each with what the rules
+ * that explain it say (check_kind.h `explain`). */
+static void report_problems(const rb_ruleset *rs, const rb_evidence *ev, rb_run *run)
 {
     for (size_t i = 0; i < ev->n_problems; i++) {
         const rb_problem *p = &ev->problems[i];
@@ -38,6 +40,9 @@ static void report_problems(const rb_evidence *ev, rb_run *run)
             json_object_set_new(place, "problem", json_string(p->message));
         }
         json_array_append_new(f->evidence, place);
+        for (size_t r = 0; r < rs->n; r++)
+            if (rs->rules[r]->check->explain)
+                rs->rules[r]->check->explain(rs->rules[r], f);
         rb_run_emit(run, f);
     }
 }
@@ -168,7 +173,7 @@ static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, rb_run *run, rb_i
     }
     if (!rc && !*unsorted) {
         finish_rules(runs, rs->n, run);
-        report_problems(ev, run);
+        report_problems(rs, ev, run);
         report_uncovered(rs, ev, run);
     }
     for (size_t r = 0; r < rs->n; r++)

@@ -146,7 +146,9 @@ static json_t *rule_descriptor(const char *id, const char *title, rb_severity se
 }
 
 /* The driver's rules: every rule that ran, then each built-in rule that
- * reported (in the order first met); `index` maps an id to its place. */
+ * reported (in the order first met, with the runbook and remediation a
+ * pack rule gave its first finding: check_kind.h `explain`); `index` maps
+ * an id to its place. */
 static json_t *driver_rules(const rb_report *rep, json_t *index)
 {
     json_t *rules = json_array();
@@ -164,8 +166,9 @@ static json_t *driver_rules(const rb_report *rep, json_t *index)
                 continue;
             const char *title = rb_builtin_rule_title(f->rule_id);
             json_object_set_new(index, f->rule_id, json_integer((json_int_t)json_array_size(rules)));
-            json_array_append_new(rules, rule_descriptor(f->rule_id, title ? title : f->rule_id, f->severity, NULL,
-                                                         f->remediation, json_pack("{s:[s]}", "tags", "built-in")));
+            json_array_append_new(rules, rule_descriptor(f->rule_id, title ? title : f->rule_id, f->severity,
+                                                         f->runbook, f->remediation,
+                                                         json_pack("{s:[s]}", "tags", "built-in")));
         }
     return rules;
 }

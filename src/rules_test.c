@@ -114,19 +114,21 @@ static rb_code read_sidecar(const char *fixture, lines *out, rb_error *err)
 }
 
 /* "RULE place" lines of the findings of the pack's rules (of rule_file
- * only, when not NULL); a finding with no line is placed at "FIXTURE:-". */
+ * only, when not NULL), a built-in finding a rule explains counting as that
+ * rule's; a finding with no line is placed at "FIXTURE:-". */
 static void actual_lines(const rb_findings *found, const rb_ruleset *rs, const char *rule_file,
                          const char *fixture, lines *out)
 {
     for (size_t i = 0; i < found->n; i++) {
         const rb_finding *f = found->items[i];
-        const rb_rule *rule = rb_ruleset_find(rs, f->rule_id);
+        const char *explained_by = json_string_value(json_object_get(f->extra, "explained_by"));
+        const rb_rule *rule = rb_ruleset_find(rs, explained_by ? explained_by : f->rule_id);
         if (!rule || (rule_file && strcmp(rule->file, rule_file) != 0))
             continue;
         const char *file = f->n_origins ? f->origins[0].input->path : rb_path_logical(fixture);
         long line = f->n_origins ? f->origins[0].line : 0;
-        lines_add(out, line ? rb_xasprintf("%s %s:%ld", f->rule_id, file, line)
-                            : rb_xasprintf("%s %s:-", f->rule_id, file));
+        lines_add(out, line ? rb_xasprintf("%s %s:%ld", rule->id, file, line)
+                            : rb_xasprintf("%s %s:-", rule->id, file));
     }
 }
 

@@ -12,7 +12,9 @@
  * failure; an entry of `adapters` not `connected` or with
  * `recent_failures` above 0; `gating.blocked` true; an `execution.state`
  * that says failure.  A layer with no artifact is "missing" and does not
- * stop the reading.
+ * stop the reading; nor does one whose artifacts could not be verified
+ * against the manifest ("unverified": missing from the bundle, altered or
+ * unsafe), which the integrity check reports.
  */
 #include "triage.h"
 
@@ -132,11 +134,14 @@ static bool in_layer(const layer *l, const char *role)
     return !rb_str_in_list(role, evidence_roles);
 }
 
-/* Judges one layer from the artifacts that have its roles. */
+/* Judges one layer from the artifacts that have its roles.  An artifact
+ * that is missing, altered or unsafe is not judged: what it says cannot be
+ * trusted, and its integrity problem is reported once, as such
+ * (RBA-INTEGRITY), not again as a failure of its layer. */
 static json_t *judge_layer(const layer *l, const rb_bundle *b)
 {
     json_t *artifacts = json_array(), *reasons = json_array();
-    size_t i;
+    size_t i, unverified = 0;
     json_t *a;
     json_array_foreach(json_object_get(b->manifest, "artifacts"), i, a) {
         const char *role = json_string_value(json_object_get(a, "role"));
@@ -145,10 +150,12 @@ static json_t *judge_layer(const layer *l, const rb_bundle *b)
             continue;
         json_array_append_new(artifacts, json_string(path));
         const rb_bundle_member *m = rb_bundle_find(b, path);
-        json_t *doc = m ? rb_json_parse((const char *)m->data, m->len, 0, NULL) : NULL;
-        if (!m)
-            reason(reasons, rb_xasprintf("%s is missing from the bundle", path));
-        else if (!json_is_object(doc))
+        if (!m || rb_bundle_problem_of(b, path)) {
+            unverified++;
+            continue;
+        }
+        json_t *doc = rb_json_parse((const char *)m->data, m->len, 0, NULL);
+        if (!json_is_object(doc))
             reason(reasons, rb_xasprintf("%s is not a JSON object", path));
         else {
             generic_signals(doc, reasons);
@@ -156,7 +163,10 @@ static json_t *judge_layer(const layer *l, const rb_bundle *b)
         }
         json_decref(doc);
     }
-    const char *status = json_array_size(artifacts) == 0 ? "missing" : json_array_size(reasons) ? "fail" : "pass";
+    const char *status = json_array_size(artifacts) == 0 ? "missing"
+                         : json_array_size(reasons)   ? "fail"
+                         : unverified                 ? "unverified"
+                                                      : "pass";
     return json_pack("{s:s, s:s, s:o, s:o}", "layer", l->name, "status", status, "artifacts", artifacts, "reasons",
                      reasons);
 }

@@ -14,7 +14,9 @@
 /*
  * The verdict as a new JSON value:
  *   {"verdict": {layer, artifacts, reasons, interpretation} or null,
- *    "layers": [{layer, status: pass|fail|missing, artifacts, reasons}],
+ *    "layers": [{layer, status: pass|fail|missing|unverified, artifacts,
+ *                reasons}] (unverified: an artifact of the layer is missing
+ *                from the bundle, altered or unsafe, and no other fails),
  *    "product_focus": the runbook's first artifact focus for the manifest's
  *                     product, or null,
  *    "runbook": the citation}

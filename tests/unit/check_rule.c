@@ -139,6 +139,8 @@ START_TEST(reports_errors_with_lines)
         {"- id: A-B-001\n  title: t\n  severity: error\n  key: 3\n  match: {}\n", "r.yaml:4: 'key' must be a dotted field"},
         {"- id: A-B-001\n  title: t\n  severity: error\n  key: a..b\n  match: {}\n", "r.yaml:4: 'key' is not a valid"},
         {"- id: A-B-001\n  title: t\n  severity: error\n", "r.yaml:1: rule has no check"},
+        {"- id: A-B-001\n  title: t\n  severity: error\n  integrity: {kinds: [missing]}\n",
+         "r.yaml:4: the check takes no keys (expected integrity: {})"},
         {"- id: A-B-001\n  title: \"\"\n  severity: error\n  match: {}\n", "r.yaml:2: 'title' must be a non-empty string"},
         {"- just a string\n", "r.yaml:1: a rule must be a mapping"},
         {"rules: {a: 1}\n", "r.yaml:1: expected a list of rules"},
