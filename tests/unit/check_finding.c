@@ -106,8 +106,9 @@ START_TEST(fingerprints_follow_content_not_position)
 }
 END_TEST
 
-/* The fingerprint of a document finding of rule: key and evidence as the
- * document checks make them, naming the input by its path. */
+/* The fingerprint of a document finding: its key (key_fmt with the input's
+ * path) and its evidence (member: the path) as the document checks and
+ * integrity problems make them. */
 static void document_fingerprint(const rb_input *in, const char *key_fmt, const char *member, char out[65])
 {
     rb_finding *f = rb_finding_builtin("T-A-001", RB_SEV_ERROR, "m");
@@ -132,21 +133,19 @@ START_TEST(fingerprints_follow_names_not_paths)
     fingerprint_of(rule, &other, 3, "{\"type\":\"a\"}", "k", c);
     ck_assert_str_eq(a, b);
     ck_assert_str_ne(a, c);
-    /* a document's key and evidence name it by path: read as its name */
+    /* a document's key and evidence name it by path: read as its name; in
+     * other places a value that happens to equal the path is data */
+    static const struct {
+        const char *key_fmt, *member;
+        bool same;
+    } cases[] = {{"%s[environment.json]", "path", true}, {"%s", "file", true},
+                 {"%s", "actual", false}, {"%s-2", "path", false}};
     rb_input bundle = input_at("incidents/inc-1", ""), moved = input_at("/tmp/inc-1.tgz", "");
-    document_fingerprint(&bundle, "%s[environment.json]", "path", a);
-    document_fingerprint(&moved, "%s[environment.json]", "path", b);
-    ck_assert_str_eq(a, b);
-    document_fingerprint(&bundle, "%s", "file", a);
-    document_fingerprint(&moved, "%s", "file", b);
-    ck_assert_str_eq(a, b);
-    /* only those places: a value that happens to equal the path is data */
-    document_fingerprint(&bundle, "%s", "actual", a);
-    document_fingerprint(&moved, "%s", "actual", b);
-    ck_assert_str_ne(a, b);
-    document_fingerprint(&bundle, "%s-2", "path", a);
-    document_fingerprint(&moved, "%s-2", "path", b);
-    ck_assert_str_ne(a, b);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        document_fingerprint(&bundle, cases[i].key_fmt, cases[i].member, a);
+        document_fingerprint(&moved, cases[i].key_fmt, cases[i].member, b);
+        ck_assert_msg((strcmp(a, b) == 0) == cases[i].same, "case %zu", i);
+    }
     rb_rule_free(rule);
 }
 END_TEST
