@@ -40,8 +40,18 @@ static bool use_color(const rb_cli *o)
     return !o->no_color && !(no_color && *no_color) && isatty(STDOUT_FILENO);
 }
 
-static int exit_status(const rb_cli *o, const rb_findings *findings)
+/* 2 when a rule failed on a ledger (told on stderr; with --lenient it is
+ * an RBA-RULE-ERROR finding instead), else by the findings and --fail-on. */
+static int exit_status(const rb_cli *o, const rb_findings *findings, const rb_rule_statuses *statuses)
 {
+    bool failed = false;
+    for (size_t i = 0; !o->lenient && i < statuses->n; i++)
+        if (statuses->items[i].outcome == RB_RULE_FAILED) {
+            fprintf(stderr, "rbaudit: %s\n", statuses->items[i].reason);
+            failed = true;
+        }
+    if (failed)
+        return rb_error_exit_status(RB_EINPUT);
     for (size_t i = 0; i < findings->n; i++)
         if (rb_cli_fails(o, findings->items[i]->severity))
             return 1;
@@ -148,8 +158,10 @@ static rb_code audit(rb_audit *run, const rb_audit_mode *mode, rb_output **outpu
     char started[32];
     rb_report report = {run->evidence, run->rules, &run->findings, &run->suppressed, {0},
                         run->result.has_end, run->result.end, run->replay,
-                        run->cli.timestamps ? run_started(started, sizeof started) : NULL};
+                        run->cli.timestamps ? run_started(started, sizeof started) : NULL,
+                        &run->result.statuses};
     rb_summary_count(&report.summary, &run->findings);
+    rb_summary_count_statuses(&report.summary, &run->result.statuses);
     report.summary.suppressed = run->suppressed.n;
     report.summary.baselined = baselined;
     report.summary.pending = run->result.pending;
@@ -183,7 +195,7 @@ int rb_audit_main(const rb_audit_mode *mode, int argc, char **argv)
             fprintf(stderr, "rbaudit: %s\n", err.message);
             status = rb_error_exit_status(rc);
         } else {
-            status = exit_status(&run.cli, &run.findings);
+            status = exit_status(&run.cli, &run.findings, &run.result.statuses);
         }
     }
     for (size_t i = 0; i < n_outputs; i++)
@@ -191,6 +203,7 @@ int rb_audit_main(const rb_audit_mode *mode, int argc, char **argv)
     free(outputs);
     rb_findings_clear(&run.findings);
     rb_findings_clear(&run.suppressed);
+    rb_engine_result_free(&run.result);
     json_decref(run.replay);
     rb_evidence_free(run.evidence);
     rb_ruleset_free(run.rules);

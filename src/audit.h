@@ -23,7 +23,8 @@ typedef struct rb_audit {
     rb_ruleset *rules;        /* the rules that ran (empty for replay) */
     rb_evidence *evidence;    /* replaced by a mode that makes its own */
     rb_findings findings, suppressed;
-    rb_engine_result result;  /* the end of the evidence, pending deadlines */
+    rb_engine_result result;  /* the end of the evidence, pending deadlines,
+                                 rules that did not apply or failed */
     json_t *replay;           /* the replay section of the report, or NULL */
 } rb_audit;
 

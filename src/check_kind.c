@@ -70,6 +70,57 @@ void rb_run_emit(rb_run *run, rb_finding *f)
     rb_findings_add(run->findings, f);
 }
 
+void rb_rule_statuses_add(rb_rule_statuses *list, const rb_rule *rule, const rb_input *input,
+                          rb_rule_outcome outcome, const char *reason)
+{
+    rb_grow((void **)&list->items, &list->cap, list->n + 1, sizeof *list->items);
+    list->items[list->n++] = (rb_rule_status){rule, input, outcome, rb_xstrdup(reason)};
+}
+
+static int compare_statuses(const void *pa, const void *pb)
+{
+    const rb_rule_status *a = pa, *b = pb;
+    int c = strcmp(a->rule->id, b->rule->id);
+    if (c)
+        return c;
+    if (a->input->index != b->input->index)
+        return a->input->index < b->input->index ? -1 : 1;
+    return a->outcome != b->outcome ? (a->outcome < b->outcome ? -1 : 1) : strcmp(a->reason, b->reason);
+}
+
+void rb_rule_statuses_sort(rb_rule_statuses *list)
+{
+    if (list->n > 1)
+        qsort(list->items, list->n, sizeof *list->items, compare_statuses);
+}
+
+size_t rb_rule_statuses_count_rules(const rb_rule_statuses *list, rb_rule_outcome outcome)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        if (list->items[i].outcome != outcome)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = list->items[j].outcome == outcome && list->items[j].rule == list->items[i].rule;
+        n += !seen;
+    }
+    return n;
+}
+
+void rb_rule_statuses_clear(rb_rule_statuses *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        free(list->items[i].reason);
+    free(list->items);
+    *list = (rb_rule_statuses){0};
+}
+
+void rb_run_not_applicable(rb_run *run, const rb_rule *rule, const rb_ledger *ledger, const char *reason)
+{
+    rb_rule_statuses_add(run->statuses, rule, ledger->input, RB_RULE_NOT_APPLICABLE, reason);
+}
+
 /* "a, b, c" of a NULL-terminated list. */
 static void join_names(rb_buf *b, const char *const *list)
 {

@@ -25,9 +25,42 @@
 #include "finding.h"
 #include "rule.h"
 
+/* What became of a rule on a ledger it could not query (rbaudit(1), JSON
+ * report, `rules`): it does not apply there, or it failed there. */
+typedef enum rb_rule_outcome {
+    RB_RULE_NOT_APPLICABLE, /* the ledger lacks a table or column the query names */
+    RB_RULE_FAILED          /* any other error (SQL, a corrupt page, ...) */
+} rb_rule_outcome;
+
+typedef struct rb_rule_status {
+    const rb_rule *rule;     /* borrowed from the ruleset */
+    const rb_input *input;   /* the ledger's input, borrowed from the evidence */
+    rb_rule_outcome outcome;
+    char *reason;            /* owned: why, a sentence that names the ledger */
+} rb_rule_status;
+
+/* Statuses, in rule id order, then input order once sorted. */
+typedef struct rb_rule_statuses {
+    rb_rule_status *items;
+    size_t n, cap;
+} rb_rule_statuses;
+
+/* Adds a status; the list keeps a copy of reason. */
+void rb_rule_statuses_add(rb_rule_statuses *list, const rb_rule *rule, const rb_input *input,
+                          rb_rule_outcome outcome, const char *reason);
+
+/* Puts the list in rule id order, then input order. */
+void rb_rule_statuses_sort(rb_rule_statuses *list);
+
+/* How many distinct rules have a status of this outcome. */
+size_t rb_rule_statuses_count_rules(const rb_rule_statuses *list, rb_rule_outcome outcome);
+
+void rb_rule_statuses_clear(rb_rule_statuses *list);
+
 /* What a check sees of the run. */
 typedef struct rb_run {
     rb_findings *findings; /* where rb_run_emit puts findings */
+    rb_rule_statuses *statuses; /* where rules that cannot run somewhere are told */
     bool has_now;          /* --now given: known from the start */
     int64_t now;
     bool has_end;          /* the end of the evidence: --now, else the newest
@@ -38,6 +71,9 @@ typedef struct rb_run {
 
 /* Seals (fingerprints) a finding and hands it to the run. */
 void rb_run_emit(rb_run *run, rb_finding *f);
+
+/* Tells the run that rule does not apply to ledger, and why. */
+void rb_run_not_applicable(rb_run *run, const rb_rule *rule, const rb_ledger *ledger, const char *reason);
 
 /*
  * Emits a finding of rule keyed by key (NULL: none): its origin and first
@@ -86,8 +122,11 @@ struct rb_check_kind {
     void *(*start)(const rb_rule *rule);
     void (*event)(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run);
     void (*document)(void *state, const rb_rule *rule, const rb_document *doc, rb_run *run);
-    /* Called for every SQLite ledger of the run, after the events; an
-     * error (a query the ledger cannot run) stops the run. */
+    /* Called for every SQLite ledger of the run, after the events.  A rule
+     * that does not apply to the ledger says so (rb_run_not_applicable)
+     * and returns RB_OK; an error (a query that fails there) is the rule's
+     * failure on that ledger: the engine records it and the other rules
+     * go on. */
     rb_code (*ledger)(void *state, const rb_rule *rule, const rb_ledger *ledger, rb_run *run,
                       rb_error *err);
     void (*finish)(void *state, const rb_rule *rule, rb_run *run);

@@ -12,6 +12,10 @@
  * rule's parameters, and `:now` to the end of the evidence (RFC 3339), so a
  * threshold is never spliced into SQL text.  Message variables: the row's
  * columns, {db}, {rows}, {value}, {expected}.
+ *
+ * A ledger that lacks a table or a column the query names is not one the
+ * rule applies to: the run is told so, with the reason.  Any other failure
+ * of the query on a ledger is returned, the rule's failure on that ledger.
  */
 #include "check_kind.h"
 
@@ -235,7 +239,14 @@ static rb_code sql_ledger(void *state, const rb_rule *rule, const rb_ledger *led
         return RB_OK;
     char *what = rb_xasprintf("query of rule %s (%s:%ld)", rule->id, rule->file, rule->line);
     sqlite3_stmt *stmt;
-    rb_code rc = rb_ledger_prepare(ledger->db, c->query, ledger->input->path, what, &stmt, err);
+    char *absent;
+    rb_code rc = rb_ledger_prepare_query(ledger->db, c->query, ledger->input->path, what, &stmt, &absent, err);
+    if (absent) {
+        rb_run_not_applicable(run, rule, ledger, absent);
+        free(absent);
+        free(what);
+        return RB_OK;
+    }
     if (!rc)
         rc = bind_params(stmt, rule, run, ledger->input->path, err);
     rb_ledger_place place = rc ? (rb_ledger_place){NULL, -1} : rb_ledger_place_of(ledger->input, stmt);

@@ -98,7 +98,8 @@ void rb_cli_help_options(FILE *out)
             "  --now TIME            the clock for ages and deadlines, RFC 3339 (default: the\n"
             "                        newest event time in the evidence)\n"
             "  --param RULE.NAME=V   override a rule parameter (V is read as a YAML scalar)\n"
-            "  --lenient             report invalid event lines as RBA-INPUT findings and go on\n"
+            "  --lenient             report invalid event lines as RBA-INPUT findings, and a\n"
+            "                        rule that failed on a ledger as RBA-RULE-ERROR, and go on\n"
             "  --allow-empty         let a run that read no event, no document and no ledger\n"
             "                        pass (otherwise: exit 2, nothing to audit)\n"
             "  --waivers FILE        waivers to apply (default: .rbaudit-waivers.yaml in the\n"
@@ -130,7 +131,8 @@ void rb_cli_help_options(FILE *out)
     fprintf(out,
             "\n"
             "Exit status: 0 no findings at or above --fail-on; 1 findings at or above it;\n"
-            "2 usage error or invalid input or rule file; 3 internal error.\n");
+            "2 usage error or invalid input or rule file, or a rule that failed on a ledger\n"
+            "(after the reports are written; not with --lenient); 3 internal error.\n");
 }
 
 static void push(char ***items, size_t *n, const char *value)

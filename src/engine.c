@@ -3,8 +3,9 @@
  *
  * Events come from the event cursor in evidence order and go to every rule
  * whose `events:` selects them, then documents go to the rules that read
- * documents and ledgers to the checks that query them, then every check
- * finishes.  When an input turns out not to be
+ * documents and ledgers to the checks that query them (a rule that cannot
+ * run on one ledger is recorded as such and stops nothing), then every
+ * check finishes.  When an input turns out not to be
  * in evidence order, that input is buffered and the pass starts again from
  * nothing, so findings never depend on how inputs were ordered on disk.
  */
@@ -133,17 +134,40 @@ static void feed_documents(rule_run *runs, size_t n, const rb_evidence *ev, rb_r
     }
 }
 
-static rb_code feed_ledgers(rule_run *runs, size_t n, const rb_evidence *ev, rb_run *run, rb_error *err)
+/* A rule that failed on a ledger, with --lenient: a finding of its own,
+ * keyed by the rule's id, at the ledger. */
+static void report_rule_error(const rb_rule *rule, const rb_ledger *ledger, const char *error, rb_run *run)
+{
+    rb_finding *f = rb_finding_builtin("RBA-RULE-ERROR", RB_SEV_ERROR, error);
+    rb_finding_add_origin(f, (rb_origin){.input = ledger->input});
+    json_t *id = json_string(rule->id);
+    rb_finding_set_key(f, id);
+    json_array_append_new(f->evidence, json_pack("{s:O, s:s, s:s}", "rule", id, "ledger", ledger->input->path,
+                                                 "error", error));
+    json_decref(id);
+    rb_run_emit(run, f);
+}
+
+/* Every ledger to every rule that queries ledgers: one rule's failure on
+ * one ledger is recorded and the others go on. */
+static void feed_ledgers(rule_run *runs, size_t n, const rb_evidence *ev, bool lenient, rb_run *run)
 {
     for (size_t l = 0; l < ev->n_ledgers; l++)
         for (size_t r = 0; r < n; r++) {
-            const rb_check_kind *check = runs[r].rule->check;
-            rb_code rc = check->ledger ? check->ledger(runs[r].state, runs[r].rule, &ev->ledgers[l], run, err)
-                                       : RB_OK;
-            if (rc)
-                return rc;
+            const rb_rule *rule = runs[r].rule;
+            rb_error err;
+            rb_error_clear(&err);
+            size_t before = run->findings->n;
+            if (!rule->check->ledger || !rule->check->ledger(runs[r].state, rule, &ev->ledgers[l], run, &err))
+                continue;
+            /* what it found before failing depends on when it failed (a
+             * time limit): a failed rule reports nothing from the ledger */
+            while (run->findings->n > before)
+                rb_finding_free(run->findings->items[--run->findings->n]);
+            rb_rule_statuses_add(run->statuses, rule, ev->ledgers[l].input, RB_RULE_FAILED, err.message);
+            if (lenient)
+                report_rule_error(rule, &ev->ledgers[l], err.message, run);
         }
-    return RB_OK;
 }
 
 static void finish_rules(rule_run *runs, size_t n, rb_run *run)
@@ -156,7 +180,7 @@ static void finish_rules(rule_run *runs, size_t n, rb_run *run)
 }
 
 /* One pass; findings go to run->findings.  *unsorted as for feed_events. */
-static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, rb_run *run, rb_input **unsorted,
+static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, bool lenient, rb_run *run, rb_input **unsorted,
                         rb_error *err)
 {
     rule_run *runs = rb_xcalloc(rs->n ? rs->n : 1, sizeof *runs);
@@ -169,7 +193,7 @@ static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, rb_run *run, rb_i
         run->has_end = run->has_now || ev->has_newest;
         run->end = run->has_now ? run->now : ev->newest_ts;
         feed_documents(runs, rs->n, ev, run);
-        rc = feed_ledgers(runs, rs->n, ev, run, err);
+        feed_ledgers(runs, rs->n, ev, lenient, run);
     }
     if (!rc && !*unsorted) {
         finish_rules(runs, rs->n, run);
@@ -190,12 +214,14 @@ static rb_code sorted_pass(const rb_ruleset *rs, rb_evidence *ev, const rb_engin
 {
     size_t problems_before = ev->n_problems;
     for (;;) {
-        *run = (rb_run){run->findings, opts->has_now, opts->now, false, 0, 0};
+        *run = (rb_run){.findings = run->findings, .statuses = run->statuses, .has_now = opts->has_now,
+                        .now = opts->now};
         rb_input *unsorted = NULL;
-        rb_code rc = run_pass(rs, ev, run, &unsorted, err);
+        rb_code rc = run_pass(rs, ev, opts->lenient, run, &unsorted, err);
         if (rc || !unsorted)
             return rc;
         rb_findings_clear(run->findings);
+        rb_rule_statuses_clear(run->statuses);
         rb_evidence_truncate_problems(ev, problems_before);
         if ((rc = rb_evidence_buffer_input(ev, unsorted, err)))
             return rc;
@@ -207,7 +233,8 @@ rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opt
 {
     rb_evidence_settle_names(ev);
     rb_findings found = {0};
-    rb_run run = {.findings = &found};
+    rb_rule_statuses statuses = {0};
+    rb_run run = {.findings = &found, .statuses = &statuses};
     rb_prefilter *prefilter = rb_prefilter_new(rs);
     ev->prefilter = prefilter;
     rb_code rc = sorted_pass(rs, ev, opts, &run, err);
@@ -215,6 +242,7 @@ rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opt
     rb_prefilter_free(prefilter);
     if (rc) {
         rb_findings_clear(&found);
+        rb_rule_statuses_clear(&statuses);
         return rc;
     }
     for (size_t i = 0; i < found.n; i++)
@@ -224,5 +252,12 @@ rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opt
     result->has_end = run.has_end;
     result->end = run.end;
     result->pending = run.pending;
+    rb_rule_statuses_sort(&statuses);
+    result->statuses = statuses;
     return RB_OK;
+}
+
+void rb_engine_result_free(rb_engine_result *result)
+{
+    rb_rule_statuses_clear(&result->statuses);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "check_kind.h"
 #include "error.h"
 #include "evidence.h"
 #include "finding.h"
@@ -16,12 +17,15 @@
 typedef struct rb_engine_opts {
     bool has_now;  /* --now given */
     int64_t now;
+    bool lenient;  /* --lenient: a rule's failure is also an RBA-RULE-ERROR finding */
 } rb_engine_opts;
 
 typedef struct rb_engine_result {
     bool has_end;
     int64_t end;     /* the end of the evidence used for deadlines */
     size_t pending;  /* deadlines beyond the end (SPEC §4, after) */
+    rb_rule_statuses statuses; /* rules that did not apply to a ledger or
+                                  failed on one, sorted (owned) */
 } rb_engine_result;
 
 /*
@@ -29,11 +33,17 @@ typedef struct rb_engine_result {
  * inputs in evidence order, and appends the findings to out (sorted,
  * sealed).  Invalid events are RB_EINPUT errors naming input and line, or
  * with --lenient RBA-INPUT findings.  The inputs get their names first
- * (evidence.h rb_evidence_settle_names: what fingerprints hash).  ev's
- * pass counts (n_events, newest_ts) and the hashes of streamed inputs are
- * set afterwards.
+ * (evidence.h rb_evidence_settle_names: what fingerprints hash).  A rule
+ * that cannot run on a ledger stops nothing: it goes into
+ * result->statuses, as not applicable there or as failed (and, with
+ * --lenient, failed is also an RBA-RULE-ERROR finding keyed by the rule's
+ * id).  ev's pass counts (n_events, newest_ts) and the hashes of streamed
+ * inputs are set afterwards.  result is set on success and is the
+ * caller's to free (rb_engine_result_free).
  */
 rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
                       rb_findings *out, rb_engine_result *result, rb_error *err);
+
+void rb_engine_result_free(rb_engine_result *result);
 
 #endif

@@ -28,6 +28,7 @@ static const struct builtin_rule {
     {"RBA-INPUT", "Evidence that could not be read as expected"},
     {"RBA-INTEGRITY", "A bundle member is unsafe, missing, altered or unlisted"},
     {"RBA-UNCOVERED", "A changed file that no rule reads"},
+    {"RBA-RULE-ERROR", "A rule failed on a ledger and could not audit it"},
     {"RBA-WAIVER-EXPIRED", "A waiver has expired"},
     {"RBA-WAIVER-UNUSED", "A waiver matched no finding"},
     {"RBA-REPLAY-DIVERGE", "A captured trace leaves the model of the system"},

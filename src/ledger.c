@@ -285,13 +285,19 @@ bool rb_ledger_sql_complete(const char *sql)
     return complete && strspn(sql, " \t\r\n;") != strlen(sql);
 }
 
-rb_code rb_ledger_prepare(sqlite3 *db, const char *sql, const char *name, const char *what,
-                          sqlite3_stmt **stmt, rb_error *err)
+static char *absent_reason(sqlite3 *db, const char *sql, const char *name);
+
+/* rb_ledger_prepare, and rb_ledger_prepare_query when absent is not NULL. */
+static rb_code prepare(sqlite3 *db, const char *sql, const char *name, const char *what, sqlite3_stmt **stmt,
+                       char **absent, rb_error *err)
 {
     const char *tail = NULL;
     *stmt = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, stmt, &tail) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, sql, -1, stmt, &tail) != SQLITE_OK) {
+        if (absent && (*absent = absent_reason(db, sql, name)))
+            return RB_OK;
         return rb_error_set(err, RB_EINPUT, "%s: %s: %s", name, what, sqlite3_errmsg(db));
+    }
     while (tail && (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == '\r' || *tail == ';'))
         tail++;
     const char *problem = NULL;
@@ -309,6 +315,12 @@ rb_code rb_ledger_prepare(sqlite3 *db, const char *sql, const char *name, const 
     return RB_OK;
 }
 
+rb_code rb_ledger_prepare(sqlite3 *db, const char *sql, const char *name, const char *what,
+                          sqlite3_stmt **stmt, rb_error *err)
+{
+    return prepare(db, sql, name, what, stmt, NULL, err);
+}
+
 rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, bool *row, rb_error *err)
 {
     int src = sqlite3_step(stmt);
@@ -316,6 +328,65 @@ rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, b
     if (src == SQLITE_ROW || src == SQLITE_DONE)
         return RB_OK;
     return rb_error_set(err, RB_EINPUT, "%s: %s: %s", name, what, sqlite3_errmsg(sqlite3_db_handle(stmt)));
+}
+
+/* --- Queries that do not apply to a ledger ---
+ *
+ * A rule or a source written for one version of a schema meets ledgers of
+ * others: a table or a column its query names is absent.  SQLite says so
+ * at prepare time, with SQLITE_ERROR and "no such table: NAME" or "no such
+ * column: NAME" (3.40 has no code of its own for either).  The same words
+ * also come from a view of the ledger that names what the ledger lacks; the
+ * query itself did not name it, so that is the ledger's defect, an error:
+ * a column is the query's when SQLite places the error in its text, a
+ * table (which SQLite never places) when the text names it. */
+
+static bool is_ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+           (unsigned char)c >= 0x80;
+}
+
+/* Whether sql has id as a whole identifier (any case, quoted or not). */
+static bool names_identifier(const char *sql, const char *id)
+{
+    size_t n = strlen(id);
+    for (const char *p = sql; n && *p; p++)
+        if (strncasecmp(p, id, n) == 0 && (p == sql || !is_ident_char(p[-1])) && !is_ident_char(p[n]))
+            return true;
+    return false;
+}
+
+/* NAME without a "main." or "temp." in front. */
+static const char *without_schema(const char *name)
+{
+    if (strncasecmp(name, "main.", 5) == 0 || strncasecmp(name, "temp.", 5) == 0)
+        return name + 5;
+    return name;
+}
+
+/* Why the failed prepare of sql means the query does not apply to the
+ * ledger `name`, or NULL when the failure is an error. */
+static char *absent_reason(sqlite3 *db, const char *sql, const char *name)
+{
+    static const char table[] = "no such table: ", column[] = "no such column: ";
+    const char *message = sqlite3_errmsg(db);
+    if (sqlite3_errcode(db) != SQLITE_ERROR)
+        return NULL;
+    if (strncmp(message, table, sizeof table - 1) == 0) {
+        const char *missing = without_schema(message + sizeof table - 1);
+        return names_identifier(sql, missing) ? rb_xasprintf("no table '%s' in %s", missing, name) : NULL;
+    }
+    if (strncmp(message, column, sizeof column - 1) == 0 && sqlite3_error_offset(db) >= 0)
+        return rb_xasprintf("no column '%s' in %s", without_schema(message + sizeof column - 1), name);
+    return NULL;
+}
+
+rb_code rb_ledger_prepare_query(sqlite3 *db, const char *sql, const char *name, const char *what,
+                                sqlite3_stmt **stmt, char **absent, rb_error *err)
+{
+    *absent = NULL;
+    return prepare(db, sql, name, what, stmt, absent, err);
 }
 
 json_t *rb_ledger_column_json(sqlite3_stmt *stmt, int i)

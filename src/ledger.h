@@ -62,6 +62,13 @@ bool rb_ledger_sql_complete(const char *sql);
 rb_code rb_ledger_prepare(sqlite3 *db, const char *sql, const char *name, const char *what,
                           sqlite3_stmt **stmt, rb_error *err);
 
+/* Prepares the query of a rule or a source as rb_ledger_prepare does, but
+ * a query naming a table or a column the ledger lacks does not apply to
+ * it: RB_OK with *stmt NULL and *absent saying why ("no table 'x' in
+ * NAME"; the caller frees it).  Every other failure is an error. */
+rb_code rb_ledger_prepare_query(sqlite3 *db, const char *sql, const char *name, const char *what,
+                                sqlite3_stmt **stmt, char **absent, rb_error *err);
+
 /* Steps a statement: *row tells whether a row is ready.  A step error
  * (corruption found while reading) names the ledger and `what`. */
 rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, bool *row,

@@ -8,6 +8,10 @@
  * The rows of every such query stream during the engine's pass: a reader
  * steps the queries side by side and hands out their rows in evidence
  * order, so a ledger of any size is audited in the memory of its open keys.
+ * A source whose `files` glob takes a ledger lacking a table or a column
+ * its query names maps no rows from it, and the input says so in a note;
+ * any other failure of the query is an input error naming the source and
+ * the ledger.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +26,8 @@
 typedef struct query_cursor {
     const rb_source *source;
     char *what;             /* "source 'NAME'", for messages (owned) */
-    sqlite3_stmt *stmt;
+    sqlite3_stmt *stmt;     /* NULL when the query does not apply */
+    bool absent;            /* the ledger lacks a table or column it names */
     rb_ledger_place place;  /* where its rows come from, once prepared */
     bool has_head;
     rb_event head;
@@ -65,10 +70,12 @@ static void reader_free(void *state)
 /* Steps query q to its next event (skipping bad rows in --lenient mode). */
 static rb_code advance(ledger_reader *r, query_cursor *q, rb_evidence *ev, rb_error *err)
 {
+    q->has_head = false;
+    if (q->absent)
+        return RB_OK;
     for (;;) {
         bool row;
         rb_code rc = rb_ledger_step(q->stmt, r->input->path, q->what, &row, err);
-        q->has_head = false;
         if (rc || !row)
             return rc;
         json_t *fields = rb_ledger_row_json(q->stmt);
@@ -102,9 +109,20 @@ static rb_code reader_open(void *state, rb_error *err)
     r->rows_read = 0;
     for (size_t i = 0; i < r->n_queries; i++) {
         query_cursor *q = &r->queries[i];
-        rb_code rc = rb_ledger_prepare(r->db, q->source->query, r->input->path, q->what, &q->stmt, err);
+        if (q->absent)
+            continue;
+        char *absent;
+        rb_code rc = rb_ledger_prepare_query(r->db, q->source->query, r->input->path, q->what, &q->stmt, &absent,
+                                             err);
         if (rc)
             return rc;
+        if (absent) {
+            /* told once: a pass started again finds it absent still */
+            q->absent = true;
+            rb_input_note(r->input, "%s maps no rows from it: %s", q->what, absent);
+            free(absent);
+            continue;
+        }
         q->place = rb_ledger_place_of(r->input, q->stmt);
     }
     return RB_OK;

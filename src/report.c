@@ -109,6 +109,24 @@ void rb_summary_count(rb_summary *summary, const rb_findings *findings)
     }
 }
 
+void rb_summary_count_statuses(rb_summary *summary, const rb_rule_statuses *statuses)
+{
+    summary->not_applicable = rb_rule_statuses_count_rules(statuses, RB_RULE_NOT_APPLICABLE);
+    summary->rule_errors = rb_rule_statuses_count_rules(statuses, RB_RULE_FAILED);
+}
+
+const rb_rule_status *rb_report_rule_statuses(const rb_report *report, const rb_rule *rule, size_t *n)
+{
+    *n = 0;
+    const rb_rule_status *first = NULL;
+    for (size_t i = 0; report->statuses && i < report->statuses->n; i++)
+        if (report->statuses->items[i].rule == rule) {
+            first = first ? first : &report->statuses->items[i];
+            ++*n;
+        }
+    return first;
+}
+
 rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *path, rb_error *err)
 {
     memset(out, 0, sizeof *out);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "check_kind.h"
 #include "error.h"
 #include "evidence.h"
 #include "finding.h"
@@ -24,6 +25,8 @@ typedef struct rb_summary {
     size_t suppressed;              /* waived or baselined */
     size_t baselined;
     size_t pending;                 /* `after` deadlines beyond the end */
+    size_t not_applicable;          /* rules that did not apply to some ledger */
+    size_t rule_errors;             /* rules that failed on some ledger */
 } rb_summary;
 
 /* Everything a reporter may show; all borrowed. */
@@ -37,6 +40,8 @@ typedef struct rb_report {
     int64_t now;                    /* the clock of the run */
     const json_t *replay;           /* the replay section (replay.h), or NULL */
     const char *timestamp;          /* --timestamps: when the run started (UTC), or NULL */
+    const rb_rule_statuses *statuses; /* rules not applicable to a ledger or
+                                         failed on one, sorted; may be NULL */
 } rb_report;
 
 typedef struct rb_report_style {
@@ -76,6 +81,13 @@ void rb_report_write_accounting(const rb_evidence *ev, rb_buf *b);
 
 /* Counts findings by severity into the summary. */
 void rb_summary_count(rb_summary *summary, const rb_findings *findings);
+
+/* Counts the rules with a status (not applicable, failed) into the summary. */
+void rb_summary_count_statuses(rb_summary *summary, const rb_rule_statuses *statuses);
+
+/* The statuses of one rule, in a report: *n of them from the returned one
+ * (the list is sorted by rule, so they are together), NULL when none. */
+const rb_rule_status *rb_report_rule_statuses(const rb_report *report, const rb_rule *rule, size_t *n);
 
 /* An output being written: "-" is standard output. */
 typedef struct rb_output {

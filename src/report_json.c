@@ -73,15 +73,27 @@ static json_t *inputs_json(const rb_evidence *ev)
     return a;
 }
 
-static json_t *rules_json(const rb_ruleset *rs)
+/* Each rule, with the ledgers it did not apply to and those it failed on
+ * (both always there, empty when none). */
+static json_t *rules_json(const rb_report *rep)
 {
+    const rb_ruleset *rs = rep->rules;
     json_t *a = json_array();
     for (size_t i = 0; i < rs->n; i++) {
         const rb_rule *r = rs->rules[i];
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", r->id,
+        json_t *not_applicable = json_array(), *errors = json_array();
+        size_t n;
+        const rb_rule_status *s = rb_report_rule_statuses(rep, r, &n);
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(s[k].outcome == RB_RULE_NOT_APPLICABLE ? not_applicable : errors,
+                                  json_pack("{s:s, s:s}", "ledger", s[k].input->path,
+                                            s[k].outcome == RB_RULE_NOT_APPLICABLE ? "reason" : "error",
+                                            s[k].reason));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", r->id,
                                            "title", r->title, "severity", rb_severity_name(r->severity),
                                            "pack", r->pack, "check", r->check->name,
-                                           "runbook", string_or_null(r->runbook)));
+                                           "runbook", string_or_null(r->runbook),
+                                           "not_applicable", not_applicable, "errors", errors));
     }
     return a;
 }
@@ -89,7 +101,7 @@ static json_t *rules_json(const rb_ruleset *rs)
 static json_t *summary_json(const rb_report *rep)
 {
     const rb_summary *s = &rep->summary;
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                      "findings", (json_int_t)(s->errors + s->warnings + s->notes),
                      "error", (json_int_t)s->errors,
                      "warning", (json_int_t)s->warnings,
@@ -101,7 +113,9 @@ static json_t *summary_json(const rb_report *rep)
                      "events", (json_int_t)rep->evidence->n_events,
                      "documents", (json_int_t)rep->evidence->n_docs,
                      "skipped", (json_int_t)json_array_size(rep->evidence->skipped),
-                     "rules", (json_int_t)rep->rules->n);
+                     "rules", (json_int_t)rep->rules->n,
+                     "not_applicable", (json_int_t)s->not_applicable,
+                     "rule_errors", (json_int_t)s->rule_errors);
 }
 
 static rb_code write_json(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
@@ -116,7 +130,7 @@ static rb_code write_json(const rb_report *rep, const rb_report_style *style, FI
                             "now", rep->has_now ? json_string(now) : json_null(),
                             "inputs", inputs_json(rep->evidence),
                             "skipped", rep->evidence->skipped,
-                            "rules", rules_json(rep->rules),
+                            "rules", rules_json(rep),
                             "findings", findings_json(rep->findings),
                             "suppressed", findings_json(rep->suppressed),
                             "summary", summary_json(rep));

@@ -5,8 +5,11 @@
  * what was read and skipped; a rule that found nothing
  * is one passing testcase, a rule with N findings is N testcases named
  * "RULE key", each with one failure (the message, and where and what to do
- * in its text); a waived or baselined finding is a skipped testcase.  No
- * times or timestamps: the same input gives the same bytes.
+ * in its text); a waived or baselined finding is a skipped testcase.  A
+ * rule that failed on a ledger has a testcase of its own with an <error>
+ * per such ledger, and one that did not apply to a ledger a <skipped>
+ * ("not applicable: ...").  No times or timestamps: the same input gives
+ * the same bytes.
  */
 #include <libxml/xmlwriter.h>
 #include <string.h>
@@ -73,19 +76,53 @@ static int write_finding_case(xmlTextWriterPtr w, const char *classname, const r
     return rc;
 }
 
-/* The testcases of one rule id: one passing case, or one per finding. */
-static int write_rule_cases(xmlTextWriterPtr w, const rb_report *rep, const char *suite, const char *id)
+/* The statuses of a rule (none for a built-in one: rule NULL), and
+ * whether any is a failure. */
+static const rb_rule_status *rule_statuses(const rb_report *rep, const rb_rule *rule, size_t *n, bool *failed)
+{
+    *n = 0;
+    *failed = false;
+    const rb_rule_status *st = rule ? rb_report_rule_statuses(rep, rule, n) : NULL;
+    for (size_t i = 0; i < *n; i++)
+        *failed |= st[i].outcome == RB_RULE_FAILED;
+    return st;
+}
+
+/* The case of the rule itself: an <error> per ledger it failed on, then a
+ * <skipped> per ledger it does not apply to. */
+static int write_rule_case(xmlTextWriterPtr w, const char *classname, const char *id, const rb_rule_status *st,
+                           size_t n)
+{
+    int rc = xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
+    rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST classname) < 0;
+    rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST id) < 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++) {
+            bool failed = st[i].outcome == RB_RULE_FAILED;
+            if (failed != (pass == 0))
+                continue;
+            char *message = failed ? rb_xstrdup(st[i].reason) : rb_xasprintf("not applicable: %s", st[i].reason);
+            rc |= xmlTextWriterStartElement(w, BAD_CAST(failed ? "error" : "skipped")) < 0;
+            rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST message) < 0;
+            rc |= xmlTextWriterEndElement(w) < 0;
+            free(message);
+        }
+    return rc | (xmlTextWriterEndElement(w) < 0);
+}
+
+/* The testcases of one rule id: one per finding; and the rule's own case
+ * when it found nothing (passing) or did not run everywhere. */
+static int write_rule_cases(xmlTextWriterPtr w, const rb_report *rep, const char *suite, const char *id,
+                            const rb_rule *rule)
 {
     char *classname = rb_xasprintf("%s.%s", suite, id);
-    size_t found, skipped;
+    size_t found, skipped, n;
+    bool failed;
     count_rule(rep, id, &found, &skipped);
+    const rb_rule_status *st = rule_statuses(rep, rule, &n, &failed);
     int rc = 0;
-    if (!found && !skipped) {
-        rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
-        rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST classname) < 0;
-        rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST id) < 0;
-        rc |= xmlTextWriterEndElement(w) < 0;
-    }
+    if ((!found && !skipped) || n)
+        rc |= write_rule_case(w, classname, id, st, n);
     for (size_t i = 0; i < rep->findings->n; i++)
         if (strcmp(rep->findings->items[i]->rule_id, id) == 0)
             rc |= write_finding_case(w, classname, rep->findings->items[i], false);
@@ -96,18 +133,22 @@ static int write_rule_cases(xmlTextWriterPtr w, const rb_report *rep, const char
     return rc;
 }
 
-/* Counts of a suite: [tests, failures, skipped]. */
+/* Counts of a suite. */
 typedef struct suite_counts {
-    size_t tests, failures, skipped;
+    size_t tests, failures, errors, skipped;
 } suite_counts;
 
-static void add_rule_counts(const rb_report *rep, const char *id, suite_counts *c)
+static void add_rule_counts(const rb_report *rep, const char *id, const rb_rule *rule, suite_counts *c)
 {
-    size_t found, skipped;
+    size_t found, skipped, n;
+    bool failed;
     count_rule(rep, id, &found, &skipped);
-    c->tests += (found || skipped) ? found + skipped : 1;
+    rule_statuses(rep, rule, &n, &failed);
+    bool own_case = (!found && !skipped) || n;
+    c->tests += found + skipped + own_case;
     c->failures += found;
-    c->skipped += skipped;
+    c->errors += failed;
+    c->skipped += skipped + (n && !failed);
 }
 
 static int start_suite(xmlTextWriterPtr w, const rb_report *rep, const char *name, const suite_counts *c)
@@ -118,7 +159,7 @@ static int start_suite(xmlTextWriterPtr w, const rb_report *rep, const char *nam
         rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "timestamp", BAD_CAST rep->timestamp) < 0;
     rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "tests", "%zu", c->tests) < 0;
     rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "failures", "%zu", c->failures) < 0;
-    rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") < 0;
+    rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "errors", "%zu", c->errors) < 0;
     rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "skipped", "%zu", c->skipped) < 0;
     return rc;
 }
@@ -142,11 +183,11 @@ static int write_pack_suite(xmlTextWriterPtr w, const rb_report *rep, const char
     suite_counts c = {0};
     for (size_t i = 0; i < rs->n; i++)
         if (strcmp(rs->rules[i]->pack, pack) == 0)
-            add_rule_counts(rep, rs->rules[i]->id, &c);
+            add_rule_counts(rep, rs->rules[i]->id, rs->rules[i], &c);
     int rc = start_suite(w, rep, pack, &c);
     for (size_t i = 0; i < rs->n; i++)
         if (strcmp(rs->rules[i]->pack, pack) == 0)
-            rc |= write_rule_cases(w, rep, pack, rs->rules[i]->id);
+            rc |= write_rule_cases(w, rep, pack, rs->rules[i]->id, rs->rules[i]);
     return rc | (xmlTextWriterEndElement(w) < 0);
 }
 
@@ -159,10 +200,10 @@ static int write_builtin_suite(xmlTextWriterPtr w, const rb_report *rep, const j
     const char **ids = rb_json_sorted_keys(builtins, &n);
     suite_counts c = {0};
     for (size_t i = 0; i < n; i++)
-        add_rule_counts(rep, ids[i], &c);
+        add_rule_counts(rep, ids[i], NULL, &c);
     int rc = start_suite(w, rep, BUILTIN_SUITE, &c);
     for (size_t i = 0; i < n; i++)
-        rc |= write_rule_cases(w, rep, BUILTIN_SUITE, ids[i]);
+        rc |= write_rule_cases(w, rep, BUILTIN_SUITE, ids[i], NULL);
     free(ids);
     rb_buf accounting = {0};
     rb_report_write_accounting(rep->evidence, &accounting);
@@ -197,12 +238,12 @@ static suite_counts report_counts(const rb_report *rep)
 {
     suite_counts c = {0};
     for (size_t i = 0; i < rep->rules->n; i++)
-        add_rule_counts(rep, rep->rules->rules[i]->id, &c);
+        add_rule_counts(rep, rep->rules->rules[i]->id, rep->rules->rules[i], &c);
     json_t *builtins = builtin_ids(rep);
     const char *id;
     json_t *v;
     json_object_foreach(builtins, id, v)
-        add_rule_counts(rep, id, &c);
+        add_rule_counts(rep, id, NULL, &c);
     json_decref(builtins);
     return c;
 }
@@ -225,7 +266,7 @@ static rb_code write_junit(const rb_report *rep, const rb_report_style *style, F
     rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST PACKAGE_NAME) < 0;
     rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "tests", "%zu", total.tests) < 0;
     rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "failures", "%zu", total.failures) < 0;
-    rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") < 0;
+    rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "errors", "%zu", total.errors) < 0;
     rc |= write_suites(w, rep);
     rc |= xmlTextWriterEndDocument(w) < 0;
     xmlFreeTextWriter(w);

@@ -2,7 +2,8 @@
  * report_markdown.c — a short summary for a pull-request comment or a CI
  * step summary (SPEC §6): a headline with the counts, then one table row
  * per finding (severity, rule, where, what to do), at most MAX_ROWS of
- * them in report order (errors first), then how many more there are.
+ * them in report order (errors first), then how many more there are, then
+ * a line per rule that failed on a ledger or did not apply to one.
  */
 #include <string.h>
 
@@ -118,18 +119,38 @@ static void write_accounting(FILE *out, const rb_evidence *ev)
     fputs("\n</details>\n", out);
 }
 
+/* A line per rule that failed on a ledger or did not apply to one. */
+static void write_statuses(const rb_report *rep, FILE *out)
+{
+    if (!rep->statuses || !rep->statuses->n)
+        return;
+    fputc('\n', out);
+    for (size_t i = 0; i < rep->statuses->n; i++) {
+        const rb_rule_status *st = &rep->statuses->items[i];
+        fprintf(out, "- `%s` %s: ", st->rule->id, st->outcome == RB_RULE_FAILED ? "failed" : "not applicable");
+        put_cell(out, st->reason);
+        fputc('\n', out);
+    }
+}
+
 static rb_code write_markdown(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
 {
     (void)style;
     const rb_summary *s = &rep->summary;
     size_t total = s->errors + s->warnings + s->notes;
-    fprintf(out, "### rbaudit: %s\n\n", total ? (s->errors ? "findings to fix" : "findings to review") : "no findings");
+    fprintf(out, "### rbaudit: %s\n\n",
+            total ? (s->errors ? "findings to fix" : "findings to review")
+                  : (s->rule_errors ? "no findings, but rules failed" : "no findings"));
     fprintf(out, "%zu error%s, %zu warning%s, %zu note%s", s->errors, s->errors == 1 ? "" : "s", s->warnings,
             s->warnings == 1 ? "" : "s", s->notes, s->notes == 1 ? "" : "s");
     if (s->suppressed)
         fprintf(out, "; %zu suppressed", s->suppressed);
     if (s->pending)
         fprintf(out, "; %zu pending", s->pending);
+    if (s->not_applicable)
+        fprintf(out, "; %zu rule%s not applicable", s->not_applicable, s->not_applicable == 1 ? "" : "s");
+    if (s->rule_errors)
+        fprintf(out, "; %zu rule error%s", s->rule_errors, s->rule_errors == 1 ? "" : "s");
     fprintf(out, " (%zu input%s, %zu rule%s).\n", rep->evidence->n_inputs, rep->evidence->n_inputs == 1 ? "" : "s",
             rep->rules->n, rep->rules->n == 1 ? "" : "s");
     if (total) {
@@ -140,6 +161,7 @@ static rb_code write_markdown(const rb_report *rep, const rb_report_style *style
             fprintf(out, "\n…and %zu more finding%s in the full report.\n", total - MAX_ROWS,
                     total - MAX_ROWS == 1 ? "" : "s");
     }
+    write_statuses(rep, out);
     write_accounting(out, rep->evidence);
     return ferror(out) ? rb_error_set(err, RB_EINTERNAL, "cannot write the Markdown report") : RB_OK;
 }

@@ -13,6 +13,10 @@
  * code-scanning services follow a finding across commits as we do; the
  * key names the scheme (finding.h RB_FINGERPRINT_SCHEME): v1 hashed the
  * path as given, and a service must not take a v2 value for a v1 one.
+ *
+ * The run's one invocation says what the run read and skipped (execution
+ * notifications) and which rules did not apply to a ledger or failed on
+ * one (configuration notifications, associated with the rule).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -310,7 +314,8 @@ static void add_input_notifications(json_t *list, const rb_input *in)
     }
 }
 
-/* The run's one invocation: it finished, and what it read and skipped. */
+/* The run's one invocation: whether every rule ran (executionSuccessful),
+ * and what it read and skipped. */
 static json_t *invocation(const rb_report *rep)
 {
     json_t *notes = json_array();
@@ -325,7 +330,29 @@ static json_t *invocation(const rb_report *rep)
         json_array_append_new(notes, notification(NOTE_SKIPPED, "note", t, json_pack("{s:o}", "uri", path_uri(path))));
         free(t);
     }
-    return json_pack("{s:b, s:o}", "executionSuccessful", 1, "toolExecutionNotifications", notes);
+    return json_pack("{s:b, s:o}", "executionSuccessful", rep->summary.rule_errors == 0, "toolExecutionNotifications",
+                     notes);
+}
+
+/* A configuration notification per rule that did not apply to a ledger
+ * (a note) or failed on one (an error): its rule, the ledger, why. */
+static void add_rule_statuses(json_t *invocation, const rb_report *rep, const json_t *index)
+{
+    if (!rep->statuses || !rep->statuses->n)
+        return;
+    json_t *list = json_array();
+    for (size_t i = 0; i < rep->statuses->n; i++) {
+        const rb_rule_status *st = &rep->statuses->items[i];
+        bool failed = st->outcome == RB_RULE_FAILED;
+        json_array_append_new(
+            list, json_pack("{s:s, s:{s:s}, s:{s:s, s:I}, s:[{s:{s:{s:o, s:I}}}], s:{s:s, s:s}}", "level",
+                            failed ? "error" : "note", "message", "text", st->reason, "associatedRule", "id",
+                            st->rule->id, "index", json_integer_value(json_object_get(index, st->rule->id)),
+                            "locations", "physicalLocation", "artifactLocation", "uri", path_uri(st->input->path),
+                            "index", (json_int_t)st->input->index, "properties", "status",
+                            failed ? "error" : "not_applicable", "ledger", st->input->path));
+    }
+    json_object_set_new(invocation, "toolConfigurationNotifications", list);
 }
 
 static rb_code write_sarif(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
@@ -338,10 +365,12 @@ static rb_code write_sarif(const rb_report *rep, const rb_report_style *style, F
         json_array_append_new(results, result(rep->findings->items[i], index, false));
     for (size_t i = 0; rep->suppressed && i < rep->suppressed->n; i++)
         json_array_append_new(results, result(rep->suppressed->items[i], index, true));
+    json_t *inv = invocation(rep);
+    add_rule_statuses(inv, rep, index);
     json_t *run = json_pack("{s:{s:{s:s, s:s, s:s, s:s, s:o, s:o}}, s:[o], s:o, s:o, s:s}", "tool", "driver", "name",
                             PACKAGE_NAME, "version", PACKAGE_VERSION, "semanticVersion", PACKAGE_VERSION,
                             "informationUri", PACKAGE_URL, "rules", rules, "notifications",
-                            notification_descriptors(), "invocations", invocation(rep), "artifacts",
+                            notification_descriptors(), "invocations", inv, "artifacts",
                             artifacts(rep->evidence), "results", results, "columnKind", "unicodeCodePoints");
     json_t *doc = json_pack("{s:s, s:s, s:[o]}", "$schema", SARIF_SCHEMA, "version", "2.1.0", "runs", run);
     json_decref(index);

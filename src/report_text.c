@@ -1,6 +1,7 @@
 /*
  * report_text.c — the human report: findings grouped by severity and rule,
- * each group with its runbook citation and remediation, then one summary
+ * each group with its runbook citation and remediation, then a line per
+ * rule that did not apply to a ledger or failed on one, then one summary
  * line (SPEC §6).  Colours only when the style asks for them.
  */
 #include <string.h>
@@ -82,6 +83,10 @@ static void write_summary(const rb_report *rep, FILE *out)
         fprintf(out, "; %zu suppressed", s->suppressed);
     if (s->pending)
         fprintf(out, "; %zu pending", s->pending);
+    if (s->not_applicable)
+        fprintf(out, "; %zu rule%s not applicable", s->not_applicable, s->not_applicable == 1 ? "" : "s");
+    if (s->rule_errors)
+        fprintf(out, "; %zu rule error%s", s->rule_errors, s->rule_errors == 1 ? "" : "s");
     size_t skipped = json_array_size(rep->evidence->skipped);
     fprintf(out, " (%zu input%s, %zu event%s, %zu document%s, ",
             rep->evidence->n_inputs, rep->evidence->n_inputs == 1 ? "" : "s",
@@ -90,6 +95,22 @@ static void write_summary(const rb_report *rep, FILE *out)
     if (skipped)
         fprintf(out, "%zu skipped, ", skipped);
     fprintf(out, "%zu rule%s)\n", rep->rules->n, rep->rules->n == 1 ? "" : "s");
+}
+
+/* The rules that did not apply to a ledger or failed on one, a line each
+ * (rule, then ledger order). */
+static void write_statuses(const rb_report *rep, const rb_report_style *style, FILE *out)
+{
+    if (!rep->statuses || !rep->statuses->n)
+        return;
+    for (size_t i = 0; i < rep->statuses->n; i++) {
+        const rb_rule_status *st = &rep->statuses->items[i];
+        bool failed = st->outcome == RB_RULE_FAILED;
+        fprintf(out, "%s%-14s%s  %s%s%s  %s\n", paint(style, failed ? severity_colour(RB_SEV_ERROR) : DIM),
+                failed ? "rule error" : "not applicable", paint(style, RESET), paint(style, BOLD), st->rule->id,
+                paint(style, RESET), st->reason);
+    }
+    fputc('\n', out);
 }
 
 static const char *or_none(const json_t *v)
@@ -153,6 +174,7 @@ static rb_code write_text(const rb_report *rep, const rb_report_style *style, FI
     }
     if (list->n)
         fputc('\n', out);
+    write_statuses(rep, style, out);
     if (rep->replay)
         write_replay(rep->replay, out);
     rb_buf accounting = {0};

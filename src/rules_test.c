@@ -172,6 +172,20 @@ static rb_code load_script_ledger(rb_evidence *ev, const char *fixture, const rb
     return rc;
 }
 
+/* A rule that failed on a fixture fails the test run, as any error; one
+ * under test that does not apply to it is said in the output. */
+static rb_code tell_statuses(const rb_rule_statuses *statuses, const char *rule_file, FILE *out, rb_error *err)
+{
+    for (size_t i = 0; i < statuses->n; i++) {
+        const rb_rule_status *s = &statuses->items[i];
+        if (s->outcome == RB_RULE_FAILED)
+            return rb_error_set(err, RB_EINPUT, "%s", s->reason);
+        if (!rule_file || strcmp(s->rule->file, rule_file) == 0)
+            fprintf(out, "  ~ %s does not apply: %s\n", s->rule->id, s->reason);
+    }
+    return RB_OK;
+}
+
 static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const char *fixture, bool *passed,
                            FILE *out, rb_error *err)
 {
@@ -179,8 +193,8 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const ch
     rb_findings found = {0};
     rb_evidence *ev = rb_evidence_new();
     rb_load_opts opts = {.sources = rs->sources, .n_sources = rs->n_sources};
-    rb_engine_opts engine_opts = {false, 0};
-    rb_engine_result result;
+    rb_engine_opts engine_opts = {0};
+    rb_engine_result result = {0};
     rb_code rc = RB_OK;
     if (rb_has_suffix(fixture, ".jsonl") || rb_has_suffix(fixture, ".ndjson"))
         rc = read_annotations(fixture, &expected, err);
@@ -191,6 +205,8 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const ch
                                             : rb_load_input(ev, fixture, NULL, &opts, err);
     if (!rc)
         rc = rb_engine_run(rs, ev, &engine_opts, &found, &result, err);
+    if (!rc)
+        rc = tell_statuses(&result.statuses, rule_file, out, err);
     if (!rc) {
         actual_lines(&found, rs, rule_file, fixture, &actual);
         if (expected.n > 1)
@@ -202,6 +218,7 @@ static rb_code run_fixture(const rb_ruleset *rs, const char *rule_file, const ch
             fprintf(out, "  in %s\n", rb_path_logical(fixture));
     }
     rb_findings_clear(&found);
+    rb_engine_result_free(&result);
     rb_evidence_free(ev);
     lines_free(&expected);
     lines_free(&actual);

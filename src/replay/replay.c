@@ -127,6 +127,8 @@ static rb_code evidence_findings(rp_trace *t, rb_findings *out, rp_replay_result
     rb_ruleset_free(none);
     result->has_end = !rc && er.has_end;
     result->end = er.end;
+    if (!rc)
+        rb_engine_result_free(&er);
     return rc;
 }
 

@@ -32,7 +32,8 @@ listing() {
 # argument "{report}" stands for the report path, in a directory of its
 # own.  Then asserts: no timeout, no crash, nothing left in TMPDIR or the
 # working directory or beside them, nothing in the report directory but the
-# report (and not even that when the input was refused), the evidence
+# report (and not even that when the input was refused, unless
+# report_on_error is set: a rule that failed on a ledger), the evidence
 # directory as it was.  $tmp/stdout keeps standard output; $tmp/out holds
 # the report when one was written, for expect_json.
 k=0
@@ -62,7 +63,7 @@ probe() {
     case $(ls -A "$box/out") in
     "") ;;
     report.json)
-        [ "$status" -ne 2 ] || fail "a report was written for a refused input"
+        [ "$status" -ne 2 ] || [ -n "${report_on_error:-}" ] || fail "a report was written for a refused input"
         cp "$report" "$tmp/out"
         ;;
     *) fail "wrote more than the report: $(ls -A "$box/out")" ;;
@@ -459,9 +460,15 @@ probe 60 diff "$ev/schema.sqlite" "$ledger"
 expect_status 2
 expect_stderr "$ev/schema.sqlite: "
 # A garbled table: the message names the query or the table that met it.
+# The rules that meet it fail there (exit 2), the others still run, and the
+# report is written, listing each failed rule with the ledger.
+report_on_error=1
 probe 60 check "$ev/garbled/beam-directory.db" --rules "$beam" --format json --output "{report}"
+report_on_error=
 expect_status 2
 expect_stderr "$ev/garbled/beam-directory.db: query of rule "
+expect_json '[.rules[].errors[] | .ledger] | unique' '["'"$ev"'/garbled/beam-directory.db"]'
+expect_json '.summary.rule_errors > 0' 'true'
 probe 60 diff "$work/ledgers/beam-directory.db" "$ev/garbled/beam-directory.db"
 expect_status 2
 expect_stderr "$ev/garbled/beam-directory.db: "

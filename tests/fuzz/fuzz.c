@@ -147,6 +147,8 @@ rb_code fuzz_audit(const rb_ruleset *rules, const char *path, const char *kind, 
     if (!rc)
         rc = rb_engine_run(rules, ev, &engine, findings, &result, &err);
     fuzz_expect_no_internal_error(rc, &err);
+    if (!rc)
+        rb_engine_result_free(&result);
     return rc;
 }
 

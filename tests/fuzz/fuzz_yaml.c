@@ -25,8 +25,10 @@ static void audit_as_new_revision(const char *path)
     if (!rc)
         rc = rb_engine_run(rules, ev, &engine, &findings, &result, &err);
     fuzz_expect_no_internal_error(rc, &err);
-    if (!rc)
+    if (!rc) {
+        rb_engine_result_free(&result);
         fuzz_write_reports(rules, ev, &findings, NULL);
+    }
     rb_findings_clear(&findings);
     rb_evidence_free(ev);
     free(old);

@@ -26,9 +26,10 @@ static rb_code audit(const char *rules, const char *doc, const char *text, rb_fi
     if (!rc) {
         rb_evidence *ev = rb_evidence_new();
         ck_assert_int_eq(rb_load_input(ev, doc, NULL, &plain_opts, err), RB_OK);
-        rb_engine_opts opts = {false, 0};
+        rb_engine_opts opts = {0};
         rb_engine_result result;
         ck_assert_int_eq(rb_engine_run(rs, ev, &opts, out, &result, err), RB_OK);
+        rb_engine_result_free(&result);
         /* findings borrow inputs: keep what the tests read as text */
         for (size_t i = 0; i < out->n; i++)
             out->items[i]->origins[0].input = NULL;

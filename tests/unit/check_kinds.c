@@ -50,7 +50,7 @@ static outcome run_rules_over(const char *rule, const char *events, const char *
         free(junit);
         ck_assert_int_eq(rb_load_input(ev, "u.xml", NULL, &plain_opts, &err), RB_OK);
     }
-    rb_engine_opts opts = {now != NULL, 0};
+    rb_engine_opts opts = {.has_now = now != NULL};
     if (now)
         ck_assert(rb_time_parse(now, &opts.now));
     rb_findings found = {0};
@@ -66,6 +66,7 @@ static outcome run_rules_over(const char *rule, const char *events, const char *
             rb_buf_printf(&b, ":%s", f->message);
     }
     outcome out = {rb_buf_take(&b), result.pending};
+    rb_engine_result_free(&result);
     rb_findings_clear(&found);
     rb_evidence_free(ev);
     rb_ruleset_free(rs);

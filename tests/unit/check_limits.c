@@ -1,10 +1,12 @@
 /*
- * check_limits.c — the limits on hostile input: their options' values and
- * the JSON depth limit with the path it names.
+ * check_limits.c — the limits on hostile input: their options' values, the
+ * JSON depth limit with the path it names, and which queries of ledgers
+ * do not apply to them.
  */
 #include "unit.h"
 
 #include "input_limits.h"
+#include "ledger.h"
 
 START_TEST(sizes_take_binary_units)
 {
@@ -40,6 +42,50 @@ START_TEST(counts_have_ranges)
     ck_assert_int_eq(rb_limits_parse(&l, "max-steps", "1", &err), RB_EUSAGE);
     ck_assert(rb_limits_is_option("max-yaml-nodes"));
     ck_assert(!rb_limits_is_option("max-steps"));
+}
+END_TEST
+
+/* What rb_ledger_prepare_query makes of sql on the ledger: "ok", the
+ * reason it does not apply, or the error's message. */
+static char *outcome_of(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    char *absent;
+    rb_error err;
+    rb_code rc = rb_ledger_prepare_query(db, sql, "x.db", "q", &stmt, &absent, &err);
+    sqlite3_finalize(stmt);
+    if (rc)
+        return strdup(err.message);
+    return absent ? absent : strdup("ok");
+}
+
+START_TEST(queries_naming_what_a_ledger_lacks_do_not_apply)
+{
+    sqlite3 *db;
+    rb_error err;
+    ck_assert_int_eq(rb_ledger_from_script("CREATE TABLE gone(a); CREATE TABLE t(a, b);"
+                                           "CREATE VIEW broken AS SELECT a FROM gone; DROP TABLE gone;",
+                                           "x.db", &db, &err),
+                     RB_OK);
+    static const char *const cases[][2] = {
+        {"SELECT a FROM t", "ok"},
+        {"SELECT * FROM notifications", "no table 'notifications' in x.db"},
+        {"SELECT * FROM main.Notifications", "no table 'Notifications' in x.db"},
+        {"SELECT * FROM \"no such\"", "no table 'no such' in x.db"},
+        {"SELECT owner FROM t", "no column 'owner' in x.db"},
+        {"SELECT t.owner FROM t", "no column 't.owner' in x.db"},
+        {"SELECT a FROM t WHERE owner IS NULL", "no column 'owner' in x.db"},
+        /* the ledger's own view names what it lacks: its defect */
+        {"SELECT a FROM broken", "x.db: q: no such table: main.gone"},
+        {"SELECT nosuchfn(a) FROM t", "x.db: q: no such function: nosuchfn"},
+        {"SELEKT 1", "x.db: q: near \"SELEKT\": syntax error"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = outcome_of(db, cases[i][0]);
+        ck_assert_msg(strcmp(got, cases[i][1]) == 0, "%s: got '%s', expected '%s'", cases[i][0], got, cases[i][1]);
+        free(got);
+    }
+    sqlite3_close(db);
 }
 END_TEST
 
@@ -94,6 +140,7 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, counts_have_ranges);
     tcase_add_test(tc, json_depth_names_the_first_value_too_deep);
     tcase_add_test(tc, help_lists_every_limit);
+    tcase_add_test(tc, queries_naming_what_a_ledger_lacks_do_not_apply);
     suite_add_tcase(s, tc);
     return s;
 }
