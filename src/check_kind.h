@@ -29,7 +29,8 @@
  * report, `rules`): it does not apply there, or it failed there. */
 typedef enum rb_rule_outcome {
     RB_RULE_NOT_APPLICABLE, /* the ledger lacks a table or column the query names */
-    RB_RULE_FAILED          /* any other error (SQL, a corrupt page, ...) */
+    RB_RULE_FAILED          /* any other error (SQL, a corrupt page, a
+                               --max-query-* limit, ...) */
 } rb_rule_outcome;
 
 typedef struct rb_rule_status {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "ledger.h"
+#include "query_bounds.h"
 #include "template.h"
 #include "timeutil.h"
 #include "util.h"
@@ -261,6 +262,8 @@ static rb_code sql_ledger(void *state, const rb_rule *rule, const rb_ledger *led
         else if (rows == 0 && sqlite3_column_count(stmt) > 0)
             first = rb_ledger_column_json(stmt, 0);
         rows++;
+        /* a finding's making is the query's time too: endless rows end */
+        rb_query_charge(stmt);
     }
     if (!rc && c->expect == EXPECT_ROWS && rows != c->rows)
         report_aggregate(rule, ledger, json_pack("{s:I, s:I}", "rows", (json_int_t)rows, "expected",

@@ -78,6 +78,9 @@ static const struct option options[] = {
     {"max-json-depth", required_argument, NULL, OPT_LIMIT},
     {"max-yaml-nodes", required_argument, NULL, OPT_LIMIT},
     {"max-xml-entities", required_argument, NULL, OPT_LIMIT},
+    {"max-query-seconds", required_argument, NULL, OPT_LIMIT},
+    {"max-query-memory", required_argument, NULL, OPT_LIMIT},
+    {"max-query-temp", required_argument, NULL, OPT_LIMIT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };

@@ -20,6 +20,9 @@ const rb_limits rb_limits_default = {
     .json_depth = 256,
     .yaml_nodes = 1000000,
     .xml_entities = 0,
+    .query_seconds = 60,
+    .query_bytes = (size_t)1 << 30,
+    .query_temp_bytes = (size_t)2 << 30,
 };
 
 static rb_limits current;
@@ -63,6 +66,15 @@ static const limit_option options[] = {
     {"max-xml-entities", COUNT, offsetof(rb_limits, xml_entities), 0, 10000,
      "internal entities an XML DOCTYPE may declare; they are\n"
      "                        never expanded, external ones never read (default 0)"},
+    {"max-query-seconds", COUNT, offsetof(rb_limits, query_seconds), 1, 1000000,
+     "a query on a ledger (an sql rule's, a source's, a diff's)\n"
+     "                        that runs longer is stopped (default 60)"},
+    {"max-query-memory", SIZE, offsetof(rb_limits, query_bytes), (uint64_t)1 << 20, SIZE_MAX,
+     "the memory SQLite may take for queries, beyond the\n"
+     "                        ledgers it holds (default 1G)"},
+    {"max-query-temp", SIZE, offsetof(rb_limits, query_temp_bytes), 1, SIZE_MAX,
+     "the temporary files SQLite may write for queries\n"
+     "                        (sorts, temporary tables; default 2G)"},
 };
 
 static const limit_option *find_option(const char *name)

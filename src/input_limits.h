@@ -21,13 +21,16 @@ typedef struct rb_limits {
     size_t json_depth;     /* --max-json-depth: nesting of arrays and objects */
     size_t yaml_nodes;     /* --max-yaml-nodes: nodes built, every alias at its expanded size */
     size_t xml_entities;   /* --max-xml-entities: entity declarations in a DOCTYPE */
+    size_t query_seconds;  /* --max-query-seconds: the time of one query on a ledger */
+    size_t query_bytes;    /* --max-query-memory: SQLite's heap, beyond the ledger images it holds */
+    size_t query_temp_bytes; /* --max-query-temp: SQLite's temporary files (sorts, temporary tables) */
 } rb_limits;
 
 /* jansson refuses documents nested deeper than this whatever the limit. */
 #define RB_JSON_DEPTH_CEILING 2048
 
-/* 2 GiB, 1 MiB, 200, 256, 10^6 and 0 (a DOCTYPE that declares entities is
- * refused; none is ever expanded). */
+/* 2 GiB, 1 MiB, 200, 256, 10^6, 0 (a DOCTYPE that declares entities is
+ * refused; none is ever expanded), 60 s, 1 GiB and 2 GiB. */
 extern const rb_limits rb_limits_default;
 
 /* The limits in force: the defaults until rb_limits_set. */

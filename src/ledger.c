@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "input_limits.h"
+#include "query_bounds.h"
 #include "util.h"
 
 #define HEADER_BYTES 100
@@ -91,6 +92,7 @@ static void harden(sqlite3 *db)
     sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+    rb_query_bounds_apply(db);
 }
 
 /* Reads the schema once, so that an unreadable one fails at open. */
@@ -243,6 +245,7 @@ rb_code rb_ledger_open_memory(const unsigned char *data, size_t len, const char 
     sqlite3 *handle = NULL;
     if (sqlite3_open_v2(":memory:", &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return open_failed(handle, name, err);
+    rb_query_bounds_hold(len);
     unsigned char *image = sqlite3_malloc64(len);
     if (!image)
         rb_out_of_memory(len);
@@ -323,11 +326,14 @@ rb_code rb_ledger_prepare(sqlite3 *db, const char *sql, const char *name, const 
 
 rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, bool *row, rb_error *err)
 {
-    int src = sqlite3_step(stmt);
+    int src = rb_query_step(stmt);
     *row = src == SQLITE_ROW;
     if (src == SQLITE_ROW || src == SQLITE_DONE)
         return RB_OK;
-    return rb_error_set(err, RB_EINPUT, "%s: %s: %s", name, what, sqlite3_errmsg(sqlite3_db_handle(stmt)));
+    char bound[256];
+    const char *why = rb_query_bound_hit(src, bound, sizeof bound);
+    return rb_error_set(err, RB_EINPUT, "%s: %s: %s", name, what,
+                        why ? why : sqlite3_errmsg(sqlite3_db_handle(stmt)));
 }
 
 /* --- Queries that do not apply to a ledger ---

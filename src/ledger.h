@@ -13,6 +13,9 @@
  * header is checked before any query, so that a truncated, encrypted or
  * foreign file is an input error naming the file.
  *
+ * Every handle opened here is bounded: no query on it runs, takes memory or
+ * writes temporary files past the --max-query-* limits (query_bounds.h).
+ *
  * Ownership: the sqlite3 handles returned are the caller's (sqlite3_close,
  * which also removes a private copy); JSON values returned are new
  * references; a companion's path is the caller's
@@ -70,7 +73,10 @@ rb_code rb_ledger_prepare_query(sqlite3 *db, const char *sql, const char *name, 
                                 sqlite3_stmt **stmt, char **absent, rb_error *err);
 
 /* Steps a statement: *row tells whether a row is ready.  A step error
- * (corruption found while reading) names the ledger and `what`. */
+ * (corruption found while reading, or a query stopped at one of the bounds
+ * of query_bounds.h, which the message names) names the ledger and
+ * `what`.  Every query on evidence steps here: a bare sqlite3_step has no
+ * deadline. */
 rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, bool *row,
                        rb_error *err);
 

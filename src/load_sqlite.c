@@ -19,6 +19,7 @@
 #include "bundle.h"
 #include "ledger.h"
 #include "loader.h"
+#include "query_bounds.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -84,6 +85,9 @@ static rb_code advance(ledger_reader *r, query_cursor *q, rb_evidence *ev, rb_er
         const char *problem = rb_source_apply_one(q->source, fields);
         if (!problem)
             problem = rb_event_init(&q->head, fields, origin, position);
+        /* making the event is the query's time too (not what the rules
+         * then do with it): a query of endless rows ends */
+        rb_query_charge(q->stmt);
         if (!problem) {
             q->has_head = true;
             return RB_OK;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "query_bounds.h"
 
 static const rb_command *const commands[] = {
     &rb_cmd_check,
@@ -36,6 +37,8 @@ static const rb_command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
+    /* before any SQLite handle opens: its temporary files are then bounded */
+    rb_query_bounds_init();
     if (argc < 2) {
         usage(stderr);
         return 2;

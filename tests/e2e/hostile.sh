@@ -474,7 +474,8 @@ expect_status 2
 expect_stderr "$ev/garbled/beam-directory.db: "
 expect_stderr "notifications"
 
-# SQLite has no size to cap here: the query itself needs a budget.
+# SQLite has no size to cap here: a query has a time budget instead
+# (--max-query-seconds; query_limits.sh).
 # --- Markdown: refused by size before libcmark-gfm sees a byte.
 probe 10 check "$ev/brackets.md" --rules "$beam" --format json --output "{report}"
 expect_status 2

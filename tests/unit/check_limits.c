@@ -1,12 +1,15 @@
 /*
  * check_limits.c — the limits on hostile input: their options' values, the
- * JSON depth limit with the path it names, and which queries of ledgers
- * do not apply to them.
+ * JSON depth limit with the path it names, and the bounds on queries of
+ * ledgers (time, rows that never end), with which queries do not apply.
  */
 #include "unit.h"
 
+#include <time.h>
+
 #include "input_limits.h"
 #include "ledger.h"
+#include "query_bounds.h"
 
 START_TEST(sizes_take_binary_units)
 {
@@ -42,6 +45,112 @@ START_TEST(counts_have_ranges)
     ck_assert_int_eq(rb_limits_parse(&l, "max-steps", "1", &err), RB_EUSAGE);
     ck_assert(rb_limits_is_option("max-yaml-nodes"));
     ck_assert(!rb_limits_is_option("max-steps"));
+}
+END_TEST
+
+START_TEST(query_limits_are_options)
+{
+    rb_limits l = rb_limits_default;
+    rb_error err;
+    ck_assert_uint_eq(l.query_seconds, 60);
+    ck_assert_uint_eq(l.query_bytes, (size_t)1 << 30);
+    ck_assert_uint_eq(l.query_temp_bytes, (size_t)2 << 30);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-query-seconds", "5", &err), RB_OK);
+    ck_assert_uint_eq(l.query_seconds, 5);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-query-seconds", "0", &err), RB_EUSAGE);
+    ck_assert_str_eq(err.message, "--max-query-seconds 0: expected a whole number from 1 to 1000000");
+    ck_assert_int_eq(rb_limits_parse(&l, "max-query-seconds", "1M", &err), RB_EUSAGE);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-query-memory", "64M", &err), RB_OK);
+    ck_assert_uint_eq(l.query_bytes, (size_t)64 << 20);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-query-memory", "1K", &err), RB_EUSAGE);
+    ck_assert_int_eq(rb_limits_parse(&l, "max-query-temp", "1K", &err), RB_OK);
+    ck_assert_uint_eq(l.query_temp_bytes, 1024);
+}
+END_TEST
+
+/* A ledger whose view never ends, made in memory. */
+static sqlite3 *endless_ledger(void)
+{
+    sqlite3 *db;
+    rb_error err;
+    ck_assert_int_eq(rb_ledger_from_script("CREATE TABLE t(x); INSERT INTO t VALUES (1);"
+                                           "CREATE VIEW v AS WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+                                           "SELECT i + 1 FROM c) SELECT i FROM c;",
+                                           "endless", &db, &err),
+                     RB_OK);
+    return db;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+START_TEST(an_endless_query_stops_at_its_deadline)
+{
+    rb_limits l = rb_limits_default;
+    l.query_seconds = 1;
+    rb_limits_set(&l);
+    sqlite3 *db = endless_ledger();
+    static const char *const queries[] = {"SELECT count(*) FROM v", "SELECT i FROM v ORDER BY i DESC",
+                                          "SELECT i % 7, count(*) FROM v GROUP BY i"};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+        sqlite3_stmt *stmt;
+        rb_error err;
+        ck_assert_int_eq(rb_ledger_prepare(db, queries[q], "endless", "the query", &stmt, &err), RB_OK);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        bool row;
+        ck_assert_int_eq(rb_ledger_step(stmt, "endless", "the query", &row, &err), RB_EINPUT);
+        double took = seconds_since(&t0);
+        ck_assert_msg(took >= 0.9 && took < 5, "%s stopped after %.2f s", queries[q], took);
+        ck_assert_str_eq(err.message, "endless: the query: stopped after 1 s (the --max-query-seconds limit)");
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+    rb_limits_set(&rb_limits_default);
+}
+END_TEST
+
+START_TEST(endless_rows_end_when_their_time_is_charged)
+{
+    rb_limits l = rb_limits_default;
+    l.query_seconds = 1;
+    rb_limits_set(&l);
+    sqlite3 *db = endless_ledger();
+    sqlite3_stmt *stmt;
+    rb_error err;
+    ck_assert_int_eq(rb_ledger_prepare(db, "SELECT i FROM v", "endless", "the query", &stmt, &err), RB_OK);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool row = true;
+    rb_code rc;
+    long rows = 0;
+    while (!(rc = rb_ledger_step(stmt, "endless", "the query", &row, &err)) && row) {
+        /* the caller's work on a row, charged to the query */
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
+        rb_query_charge(stmt);
+        rows++;
+    }
+    ck_assert_int_eq(rc, RB_EINPUT);
+    ck_assert_msg(rows > 100 && seconds_since(&t0) < 5, "%ld rows, %.2f s", rows, seconds_since(&t0));
+    ck_assert_ptr_nonnull(strstr(err.message, "--max-query-seconds"));
+    sqlite3_finalize(stmt);
+    /* a statement run again starts a new query with the whole budget */
+    ck_assert_int_eq(rb_ledger_prepare(db, "SELECT x FROM t", "endless", "the query", &stmt, &err), RB_OK);
+    ck_assert_int_eq(rb_ledger_step(stmt, "endless", "the query", &row, &err), RB_OK);
+    ck_assert(row);
+    ck_assert_int_eq(rb_ledger_step(stmt, "endless", "the query", &row, &err), RB_OK);
+    ck_assert(!row);
+    sqlite3_reset(stmt);
+    ck_assert_int_eq(rb_ledger_step(stmt, "endless", "the query", &row, &err), RB_OK);
+    ck_assert(row);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    rb_limits_set(&rb_limits_default);
 }
 END_TEST
 
@@ -121,7 +230,8 @@ START_TEST(help_lists_every_limit)
     fclose(f);
     static const char *const names[] = {"--max-input-size SIZE", "--max-markdown-size SIZE",
                                         "--max-archive-ratio N", "--max-json-depth N", "--max-yaml-nodes N",
-                                        "--max-xml-entities N"};
+                                        "--max-xml-entities N", "--max-query-seconds N",
+                                        "--max-query-memory SIZE", "--max-query-temp SIZE"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         ck_assert_msg(strstr(text, names[i]) != NULL, "help lacks %s", names[i]);
         char name[32];
@@ -140,8 +250,14 @@ static Suite *limits_suite(void)
     tcase_add_test(tc, counts_have_ranges);
     tcase_add_test(tc, json_depth_names_the_first_value_too_deep);
     tcase_add_test(tc, help_lists_every_limit);
+    tcase_add_test(tc, query_limits_are_options);
     tcase_add_test(tc, queries_naming_what_a_ledger_lacks_do_not_apply);
     suite_add_tcase(s, tc);
+    TCase *time = tcase_create("query time");
+    tcase_set_timeout(time, 60);
+    tcase_add_test(time, an_endless_query_stops_at_its_deadline);
+    tcase_add_test(time, endless_rows_end_when_their_time_is_charged);
+    suite_add_tcase(s, time);
     return s;
 }
 

@@ -1,0 +1,356 @@
+/*
+ * query_bounds.c — the time, memory and disk a query on evidence may take
+ * (query_bounds.h).
+ *
+ * Time is kept per statement, in a small table keyed by the statement:
+ * SQLite has no place for our data on a statement, and the queries running
+ * at once are few (an `sql:` rule's, the sources of one ledger stepped side
+ * by side, the two sides of a diff).  A statement finalized in mid-query
+ * leaves its entry behind; a new statement at the same address is not
+ * running at its first step, which starts its clock afresh.
+ *
+ * The deadline of the step running now is one process-wide value, read by
+ * the progress handler of every handle: steps never nest.
+ */
+#include "query_bounds.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "input_limits.h"
+#include "util.h"
+
+/* VM instructions between two looks at the clock: a few microseconds of
+ * work, so that a step stops within milliseconds of its deadline, and a
+ * clock read (tens of nanoseconds) costs nothing next to it. */
+#define PROGRESS_OPS 1000
+
+#define NS_PER_S INT64_C(1000000000)
+
+/* Flags of the files SQLite opens for itself and deletes after use. */
+#define TEMP_FILE_FLAGS \
+    (SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_TRANSIENT_DB | SQLITE_OPEN_SUBJOURNAL | \
+     SQLITE_OPEN_DELETEONCLOSE)
+
+typedef struct query_clock {
+    const sqlite3_stmt *stmt;
+    int64_t spent;  /* ns its query has taken so far */
+    int64_t since;  /* when its last step returned (ns), 0 while not running */
+} query_clock;
+
+static struct {
+    bool installed;
+    sqlite3_vfs *real;          /* the default VFS before ours */
+    sqlite3_vfs vfs;            /* ours: the real one with our xOpen */
+    sqlite3_int64 temp_bytes;   /* held by temporary files now */
+    bool temp_refused;          /* a temporary file was refused a write */
+    size_t images;              /* bytes of ledger images SQLite holds */
+    int64_t deadline;           /* of the step running now (ns), 0 when none */
+    bool timed_out;             /* the last step was stopped at its deadline */
+    query_clock *clocks;
+    size_t n_clocks, cap_clocks;
+} bounds;
+
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * NS_PER_S + t.tv_nsec;
+}
+
+/* --- disk: temporary files through a counting VFS --- */
+
+/* A temporary file: ours in front, the real VFS's file right after. */
+typedef struct temp_file {
+    sqlite3_file base;
+    sqlite3_int64 size; /* the end of what it holds, as counted */
+} temp_file;
+
+static sqlite3_file *real_file(sqlite3_file *f)
+{
+    return (sqlite3_file *)((temp_file *)f + 1);
+}
+
+/* Counts `more` bytes of temporary files, unless that passes the cap. */
+static bool temp_take(sqlite3_int64 more)
+{
+    if (bounds.temp_bytes + more > (sqlite3_int64)rb_limits_get()->query_temp_bytes) {
+        bounds.temp_refused = true;
+        return false;
+    }
+    bounds.temp_bytes += more;
+    return true;
+}
+
+static int temp_close(sqlite3_file *f)
+{
+    temp_file *t = (temp_file *)f;
+    bounds.temp_bytes -= t->size;
+    t->size = 0;
+    return real_file(f)->pMethods->xClose(real_file(f));
+}
+
+static int temp_read(sqlite3_file *f, void *buf, int amount, sqlite3_int64 offset)
+{
+    return real_file(f)->pMethods->xRead(real_file(f), buf, amount, offset);
+}
+
+static int temp_write(sqlite3_file *f, const void *buf, int amount, sqlite3_int64 offset)
+{
+    temp_file *t = (temp_file *)f;
+    sqlite3_int64 end = offset + amount;
+    if (end > t->size) {
+        if (!temp_take(end - t->size))
+            return SQLITE_FULL;
+        t->size = end;
+    }
+    return real_file(f)->pMethods->xWrite(real_file(f), buf, amount, offset);
+}
+
+static int temp_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+    temp_file *t = (temp_file *)f;
+    int rc = real_file(f)->pMethods->xTruncate(real_file(f), size);
+    if (rc == SQLITE_OK && size < t->size) {
+        bounds.temp_bytes -= t->size - size;
+        t->size = size;
+    }
+    return rc;
+}
+
+static int temp_sync(sqlite3_file *f, int flags)
+{
+    return real_file(f)->pMethods->xSync(real_file(f), flags);
+}
+
+static int temp_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+    return real_file(f)->pMethods->xFileSize(real_file(f), size);
+}
+
+static int temp_lock(sqlite3_file *f, int level)
+{
+    return real_file(f)->pMethods->xLock(real_file(f), level);
+}
+
+static int temp_unlock(sqlite3_file *f, int level)
+{
+    return real_file(f)->pMethods->xUnlock(real_file(f), level);
+}
+
+static int temp_check_reserved(sqlite3_file *f, int *out)
+{
+    return real_file(f)->pMethods->xCheckReservedLock(real_file(f), out);
+}
+
+/* A size hint may grow the file without a write: held to the cap too. */
+static int temp_file_control(sqlite3_file *f, int op, void *arg)
+{
+    temp_file *t = (temp_file *)f;
+    if (op == SQLITE_FCNTL_SIZE_HINT && *(sqlite3_int64 *)arg > t->size &&
+        bounds.temp_bytes + (*(sqlite3_int64 *)arg - t->size) > (sqlite3_int64)rb_limits_get()->query_temp_bytes) {
+        bounds.temp_refused = true;
+        return SQLITE_FULL;
+    }
+    return real_file(f)->pMethods->xFileControl(real_file(f), op, arg);
+}
+
+static int temp_sector_size(sqlite3_file *f)
+{
+    return real_file(f)->pMethods->xSectorSize(real_file(f));
+}
+
+static int temp_device_characteristics(sqlite3_file *f)
+{
+    return real_file(f)->pMethods->xDeviceCharacteristics(real_file(f));
+}
+
+/* Version 1: temporary files are never memory-mapped nor shared. */
+static const sqlite3_io_methods temp_methods = {
+    1,
+    temp_close,
+    temp_read,
+    temp_write,
+    temp_truncate,
+    temp_sync,
+    temp_file_size,
+    temp_lock,
+    temp_unlock,
+    temp_check_reserved,
+    temp_file_control,
+    temp_sector_size,
+    temp_device_characteristics,
+    NULL, NULL, NULL, NULL, NULL, NULL,
+};
+
+/* Every other file is the real VFS's own, untouched: its methods are the
+ * real ones, so databases, journals and WAL files work as without us. */
+static int bounded_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out_flags)
+{
+    (void)vfs;
+    if (!(flags & TEMP_FILE_FLAGS))
+        return bounds.real->xOpen(bounds.real, name, file, flags, out_flags);
+    temp_file *t = (temp_file *)file;
+    t->size = 0;
+    int rc = bounds.real->xOpen(bounds.real, name, real_file(file), flags, out_flags);
+    t->base.pMethods = rc == SQLITE_OK ? &temp_methods : NULL;
+    return rc;
+}
+
+void rb_query_bounds_init(void)
+{
+    if (bounds.installed)
+        return;
+    bounds.installed = true;
+    sqlite3_initialize();
+    bounds.real = sqlite3_vfs_find(NULL);
+    if (!bounds.real)
+        return;
+    bounds.vfs = *bounds.real;
+    bounds.vfs.pNext = NULL;
+    bounds.vfs.zName = "rbaudit-bounded";
+    bounds.vfs.szOsFile = (int)sizeof(temp_file) + bounds.real->szOsFile;
+    bounds.vfs.xOpen = bounded_open;
+    sqlite3_vfs_register(&bounds.vfs, 1);
+}
+
+/* --- memory --- */
+
+static void set_heap_limit(void)
+{
+    sqlite3_int64 limit = (sqlite3_int64)(rb_limits_get()->query_bytes + bounds.images);
+    sqlite3_hard_heap_limit64(limit);
+    /* at the soft limit SQLite reuses cache pages rather than take more */
+    sqlite3_soft_heap_limit64(limit);
+}
+
+void rb_query_bounds_hold(size_t bytes)
+{
+    bounds.images += bytes;
+    set_heap_limit();
+}
+
+/* --- time --- */
+
+static int past_deadline(void *unused)
+{
+    (void)unused;
+    if (!bounds.deadline || now_ns() < bounds.deadline)
+        return 0;
+    bounds.timed_out = true;
+    return 1;
+}
+
+void rb_query_bounds_apply(sqlite3 *db)
+{
+    rb_query_bounds_init();
+    set_heap_limit();
+    sqlite3_progress_handler(db, PROGRESS_OPS, past_deadline, NULL);
+}
+
+static query_clock *find_clock(const sqlite3_stmt *stmt)
+{
+    for (size_t i = 0; i < bounds.n_clocks; i++)
+        if (bounds.clocks[i].stmt == stmt)
+            return &bounds.clocks[i];
+    return NULL;
+}
+
+static query_clock *clock_of(const sqlite3_stmt *stmt)
+{
+    query_clock *c = find_clock(stmt);
+    if (c)
+        return c;
+    rb_grow((void **)&bounds.clocks, &bounds.cap_clocks, bounds.n_clocks + 1, sizeof *bounds.clocks);
+    c = &bounds.clocks[bounds.n_clocks++];
+    *c = (query_clock){stmt, 0, 0};
+    return c;
+}
+
+/* The query of stmt has ended: its entry goes. */
+static void forget_clock(const sqlite3_stmt *stmt)
+{
+    query_clock *c = find_clock(stmt);
+    if (c)
+        *c = bounds.clocks[--bounds.n_clocks];
+}
+
+int rb_query_step(sqlite3_stmt *stmt)
+{
+    query_clock *c = clock_of(stmt);
+    if (!sqlite3_stmt_busy(stmt))
+        *c = (query_clock){stmt, 0, 0};
+    int64_t budget = (int64_t)rb_limits_get()->query_seconds * NS_PER_S;
+    int64_t start = now_ns();
+    bounds.timed_out = bounds.temp_refused = false;
+    if (c->spent >= budget) {
+        bounds.timed_out = true;
+        forget_clock(stmt);
+        return SQLITE_INTERRUPT;
+    }
+    bounds.deadline = start + (budget - c->spent);
+    int rc = sqlite3_step(stmt);
+    bounds.deadline = 0;
+    int64_t end = now_ns();
+    if (rc != SQLITE_ROW) {
+        forget_clock(stmt);
+        return rc;
+    }
+    c = clock_of(stmt);
+    c->spent += end - start;
+    c->since = end;
+    return rc;
+}
+
+void rb_query_charge(sqlite3_stmt *stmt)
+{
+    query_clock *c = find_clock(stmt);
+    if (!c || !c->since)
+        return;
+    int64_t now = now_ns();
+    c->spent += now - c->since;
+    c->since = now;
+}
+
+/* "1G", "512M", or a count of bytes. */
+static void format_size(size_t n, char *buf, size_t size)
+{
+    static const char units[] = "GMK";
+    for (int i = 0; i < 3; i++) {
+        size_t unit = (size_t)1 << (10 * (3 - i));
+        if (n >= unit && n % unit == 0) {
+            snprintf(buf, size, "%zu%c", n / unit, units[i]);
+            return;
+        }
+    }
+    snprintf(buf, size, "%zu bytes", n);
+}
+
+const char *rb_query_bound_hit(int rc, char *buf, size_t size)
+{
+    const rb_limits *l = rb_limits_get();
+    char amount[32];
+    switch (rc & 0xff) {
+    case SQLITE_INTERRUPT:
+        if (!bounds.timed_out)
+            return NULL;
+        snprintf(buf, size, "stopped after %zu s (the --max-query-seconds limit)", l->query_seconds);
+        return buf;
+    case SQLITE_FULL:
+        if (!bounds.temp_refused)
+            return NULL;
+        format_size(l->query_temp_bytes, amount, sizeof amount);
+        snprintf(buf, size, "stopped: its temporary files (sorts, temporary tables) would pass %s (the "
+                 "--max-query-temp limit)", amount);
+        return buf;
+    case SQLITE_NOMEM:
+        format_size(l->query_bytes, amount, sizeof amount);
+        snprintf(buf, size, "stopped: out of memory, SQLite may take %s for queries (the --max-query-memory "
+                 "limit)", amount);
+        return buf;
+    default:
+        return NULL;
+    }
+}
