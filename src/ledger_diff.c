@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "ledger_schema.h"
+#include "query_bounds.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -609,6 +610,8 @@ static rb_code pair_open(diff_ctx *c, rb_error *err)
     sqlite3_db_config(c->pair, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_db_config(c->pair, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_limit(c->pair, SQLITE_LIMIT_ATTACHED, 2);
+    /* its joins read the evidence: bounded as every query on it is */
+    rb_query_bounds_apply(c->pair);
     /* an attached file must be in the main database's text encoding */
     char *pragma = rb_xasprintf("PRAGMA encoding = '%s'", c->encoding);
     int src = sqlite3_exec(c->pair, pragma, NULL, NULL, NULL);
