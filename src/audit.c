@@ -118,20 +118,25 @@ static void describe_inputs(const rb_cli *o, rb_buf *b)
 /* How many skipped entries an error quotes before "and N more". */
 #define QUOTED_SKIPS 3
 
-/* A run that read no event, no document and no ledger, and found nothing,
- * audited nothing: it must not pass as "no findings" (unless --allow-empty
- * says it may), and the error says what was skipped, which is usually why.
- * A finding (a changed file no rule reads, an unsafe bundle member) is an
- * answer, not a silent pass. */
+/* A run that read no event, no document and no ledger table, and found
+ * nothing, audited nothing: it must not pass as "no findings" (unless
+ * --allow-empty says it may), and the error says what was skipped and
+ * which rules did not apply, which is usually why.  A finding (a changed
+ * file no rule reads, an unsafe bundle member) is an answer, not a silent
+ * pass. */
 static rb_code check_audited(const rb_audit *run, rb_error *err)
 {
     const rb_evidence *ev = run->evidence;
-    if (run->cli.allow_empty || ev->n_events || ev->n_docs || ev->n_ledgers || run->findings.n)
+    rb_summary statuses = {0};
+    rb_summary_count_statuses(&statuses, &run->result.statuses);
+    /* a rule that failed ends the run in exit 2 after its reports */
+    if (run->cli.allow_empty || ev->n_events || ev->n_docs || ev->n_tables_read || run->findings.n ||
+        statuses.rule_errors)
         return RB_OK;
     rb_buf b = {0};
     describe_inputs(&run->cli, &b);
     size_t skipped = json_array_size(ev->skipped);
-    rb_buf_printf(&b, " gave no event, no document and no ledger");
+    rb_buf_printf(&b, " gave no event, no document and no ledger table a rule reads");
     for (size_t i = 0; i < skipped && i < QUOTED_SKIPS; i++) {
         const json_t *skip = json_array_get(ev->skipped, i);
         rb_buf_printf(&b, "%s%s: %s", i ? "; " : " (skipped ", json_string_value(json_object_get(skip, "path")),
@@ -139,8 +144,13 @@ static rb_code check_audited(const rb_audit *run, rb_error *err)
     }
     if (skipped > QUOTED_SKIPS)
         rb_buf_printf(&b, "; and %zu more", skipped - QUOTED_SKIPS);
-    rb_code rc = rb_error_set(err, RB_EINPUT, "nothing to audit: %s%s; --allow-empty accepts a run that audits "
-                              "nothing", b.data, skipped ? ")" : "");
+    if (skipped)
+        rb_buf_putc(&b, ')');
+    if (statuses.not_applicable)
+        rb_buf_printf(&b, "; %zu rule%s did not apply", statuses.not_applicable,
+                      statuses.not_applicable == 1 ? "" : "s");
+    rb_code rc = rb_error_set(err, RB_EINPUT, "nothing to audit: %s; --allow-empty accepts a run that audits "
+                              "nothing", b.data);
     rb_buf_free(&b);
     return rc;
 }

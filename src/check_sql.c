@@ -241,7 +241,7 @@ static rb_code sql_ledger(void *state, const rb_rule *rule, const rb_ledger *led
     char *what = rb_xasprintf("query of rule %s (%s:%ld)", rule->id, rule->file, rule->line);
     sqlite3_stmt *stmt;
     char *absent;
-    rb_code rc = rb_ledger_prepare_query(ledger->db, c->query, ledger->input->path, what, &stmt, &absent, err);
+    rb_code rc = rb_ledger_prepare_query(ledger->db, ledger->input, c->query, rule->id, what, &stmt, &absent, err);
     if (absent) {
         rb_run_not_applicable(run, rule, ledger, absent);
         free(absent);

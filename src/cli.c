@@ -104,7 +104,7 @@ void rb_cli_help_options(FILE *out)
             "  --lenient             report invalid event lines as RBA-INPUT findings, and a\n"
             "                        rule that failed on a ledger as RBA-RULE-ERROR, and go on\n"
             "  --allow-empty         let a run that read no event, no document and no ledger\n"
-            "                        pass (otherwise: exit 2, nothing to audit)\n"
+            "                        table pass (otherwise: exit 2, nothing to audit)\n"
             "  --waivers FILE        waivers to apply (default: .rbaudit-waivers.yaml in the\n"
             "                        current directory, if there is one); see doc/rules.md\n"
             "  --baseline FILE       an earlier JSON report: its findings are suppressed as\n"

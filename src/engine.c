@@ -15,6 +15,7 @@
 
 #include "check_kind.h"
 #include "event_cursor.h"
+#include "ledger_account.h"
 #include "prefilter.h"
 #include "util.h"
 
@@ -249,6 +250,7 @@ rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opt
         rb_findings_add(out, found.items[i]);
     free(found.items);
     rb_findings_sort(out);
+    ev->n_tables_read = rb_ledger_account_unread(ev);
     result->has_end = run.has_end;
     result->end = run.end;
     result->pending = run.pending;

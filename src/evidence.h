@@ -193,6 +193,8 @@ struct rb_evidence {
     size_t n_problems, cap_problems;
     rb_ledger *ledgers;
     size_t n_ledgers, cap_ledgers;
+    size_t n_tables_read; /* ledger tables some query read (ledger_account.h),
+                             counted after the engine's pass */
     rb_uncovered *uncovered; /* in the order first met */
     size_t n_uncovered, cap_uncovered;
     json_t *uncovered_index; /* object: file -> its index in uncovered */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "input_limits.h"
+#include "ledger_account.h"
 #include "query_bounds.h"
 #include "util.h"
 
@@ -388,11 +389,25 @@ static char *absent_reason(sqlite3 *db, const char *sql, const char *name)
     return NULL;
 }
 
-rb_code rb_ledger_prepare_query(sqlite3 *db, const char *sql, const char *name, const char *what,
+rb_code rb_ledger_prepare_query(sqlite3 *db, rb_input *in, const char *sql, const char *reader, const char *what,
                                 sqlite3_stmt **stmt, char **absent, rb_error *err)
 {
     *absent = NULL;
-    return prepare(db, sql, name, what, stmt, absent, err);
+    rb_code rc = prepare(db, sql, in->path, what, stmt, absent, err);
+    if (!rc && *stmt)
+        rb_ledger_account_reads(in, db, sql, reader);
+    return rc;
+}
+
+void rb_ledger_quote_name(rb_buf *b, const char *name)
+{
+    rb_buf_putc(b, '"');
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            rb_buf_putc(b, '"');
+        rb_buf_putc(b, *p);
+    }
+    rb_buf_putc(b, '"');
 }
 
 json_t *rb_ledger_column_json(sqlite3_stmt *stmt, int i)

@@ -33,6 +33,7 @@
 #include "error.h"
 #include "evidence.h"
 #include "ledger_copy.h"
+#include "util.h"
 
 /* Whether data starts with the SQLite header string. */
 bool rb_ledger_sniff(const unsigned char *data, size_t len);
@@ -65,11 +66,13 @@ bool rb_ledger_sql_complete(const char *sql);
 rb_code rb_ledger_prepare(sqlite3 *db, const char *sql, const char *name, const char *what,
                           sqlite3_stmt **stmt, rb_error *err);
 
-/* Prepares the query of a rule or a source as rb_ledger_prepare does, but
- * a query naming a table or a column the ledger lacks does not apply to
+/* Prepares the query of `reader` (a rule id, or "source 'NAME'") on the
+ * ledger db of input `in` as rb_ledger_prepare does, and records in the
+ * input's account which of its tables the query reads (ledger_account.h).
+ * A query naming a table or a column the ledger lacks does not apply to
  * it: RB_OK with *stmt NULL and *absent saying why ("no table 'x' in
  * NAME"; the caller frees it).  Every other failure is an error. */
-rb_code rb_ledger_prepare_query(sqlite3 *db, const char *sql, const char *name, const char *what,
+rb_code rb_ledger_prepare_query(sqlite3 *db, rb_input *in, const char *sql, const char *reader, const char *what,
                                 sqlite3_stmt **stmt, char **absent, rb_error *err);
 
 /* Steps a statement: *row tells whether a row is ready.  A step error
@@ -79,6 +82,10 @@ rb_code rb_ledger_prepare_query(sqlite3 *db, const char *sql, const char *name, 
  * deadline. */
 rb_code rb_ledger_step(sqlite3_stmt *stmt, const char *name, const char *what, bool *row,
                        rb_error *err);
+
+/* Appends name quoted as an SQL identifier ("a""b"), so that any table or
+ * column name of a hostile ledger is only ever a name. */
+void rb_ledger_quote_name(rb_buf *b, const char *name);
 
 /* Column i of the current row as JSON: integers, reals, text (invalid
  * UTF-8 replaced by U+FFFD), null, and blobs as lowercase hex strings. */

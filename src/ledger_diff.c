@@ -42,18 +42,6 @@
 
 #define DIGEST RB_SHA256_LEN
 
-/* "name" quoted as an SQL identifier. */
-static void quote_ident(rb_buf *b, const char *name)
-{
-    rb_buf_putc(b, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            rb_buf_putc(b, '"');
-        rb_buf_putc(b, *p);
-    }
-    rb_buf_putc(b, '"');
-}
-
 /* ---- row digests ------------------------------------------------------ */
 
 typedef struct digests {
@@ -244,7 +232,7 @@ static rb_code side_count(side_rows *s, rb_error *err)
 {
     rb_buf sql = {0};
     rb_buf_puts(&sql, "SELECT count(*) FROM ");
-    quote_ident(&sql, s->table.name);
+    rb_ledger_quote_name(&sql, s->table.name);
     rb_buf_puts(&sql, " NOT INDEXED");
     rb_code rc = scan(s->ledger->db, s->ledger->name, s->table.name, sql.data, visit_count, &s->count, err);
     rb_buf_free(&sql);
@@ -258,7 +246,7 @@ static const char *unknown_collation(const side_rows *s)
     for (int k = 0; k < s->table.n_key; k++) {
         rb_buf sql = {0};
         rb_buf_puts(&sql, "SELECT '' < '' COLLATE ");
-        quote_ident(&sql, s->table.key_collation[k]);
+        rb_ledger_quote_name(&sql, s->table.key_collation[k]);
         sqlite3_stmt *stmt = NULL;
         int src = sqlite3_prepare_v2(s->ledger->db, sql.data, -1, &stmt, NULL);
         sqlite3_finalize(stmt);
@@ -284,10 +272,10 @@ static rb_code key_has_null(side_rows *s, rb_error *err)
         return RB_OK;
     rb_buf sql = {0};
     rb_buf_puts(&sql, "SELECT 1 FROM ");
-    quote_ident(&sql, s->table.name);
+    rb_ledger_quote_name(&sql, s->table.name);
     for (int k = 0; k < s->table.n_key; k++) {
         rb_buf_puts(&sql, k ? " OR " : " WHERE ");
-        quote_ident(&sql, s->table.columns[s->table.key[k]].name);
+        rb_ledger_quote_name(&sql, s->table.columns[s->table.key[k]].name);
         rb_buf_puts(&sql, " IS NULL");
     }
     rb_buf_puts(&sql, " LIMIT 1");
@@ -376,7 +364,7 @@ static void put_columns(rb_buf *sql, const char *prefix, const rb_ledger_table *
 {
     for (int i = 0; i < t->n_columns; i++) {
         rb_buf_printf(sql, "%s%s", i ? ", " : "", prefix);
-        quote_ident(sql, t->columns[i].name);
+        rb_ledger_quote_name(sql, t->columns[i].name);
     }
     if (!t->n_columns)
         rb_buf_puts(sql, "NULL");
@@ -387,9 +375,9 @@ static void put_key(rb_buf *sql, const char *prefix, const rb_ledger_table *t)
 {
     for (int k = 0; k < t->n_key; k++) {
         rb_buf_printf(sql, "%s%s", k ? ", " : "", prefix);
-        quote_ident(sql, t->columns[t->key[k]].name);
+        rb_ledger_quote_name(sql, t->columns[t->key[k]].name);
         rb_buf_puts(sql, " COLLATE ");
-        quote_ident(sql, t->key_collation[k]);
+        rb_ledger_quote_name(sql, t->key_collation[k]);
     }
 }
 
@@ -401,7 +389,7 @@ static char *side_select(const side_rows *s)
     rb_buf_puts(&sql, "SELECT ");
     put_columns(&sql, "", &s->table);
     rb_buf_puts(&sql, " FROM ");
-    quote_ident(&sql, s->table.name);
+    rb_ledger_quote_name(&sql, s->table.name);
     if (s->by_key) {
         rb_buf_puts(&sql, " ORDER BY ");
         put_key(&sql, "", &s->table);
@@ -532,11 +520,11 @@ static void put_key_match(rb_buf *sql, const table_diff *t)
 {
     for (int k = 0; k < t->old.table.n_key; k++) {
         rb_buf_puts(sql, k ? " AND o." : "o.");
-        quote_ident(sql, t->old.table.columns[t->old.table.key[k]].name);
+        rb_ledger_quote_name(sql, t->old.table.columns[t->old.table.key[k]].name);
         rb_buf_puts(sql, " COLLATE ");
-        quote_ident(sql, t->old.table.key_collation[k]);
+        rb_ledger_quote_name(sql, t->old.table.key_collation[k]);
         rb_buf_puts(sql, " = n.");
-        quote_ident(sql, t->new.table.columns[t->new.table.key[k]].name);
+        rb_ledger_quote_name(sql, t->new.table.columns[t->new.table.key[k]].name);
     }
 }
 
@@ -549,9 +537,9 @@ static char *joined_sql(const table_diff *t)
     rb_buf_puts(&sql, ", ");
     put_columns(&sql, "n.", &t->new.table);
     rb_buf_puts(&sql, " FROM rb_old.");
-    quote_ident(&sql, t->old.table.name);
+    rb_ledger_quote_name(&sql, t->old.table.name);
     rb_buf_puts(&sql, " AS o LEFT JOIN rb_new.");
-    quote_ident(&sql, t->new.table.name);
+    rb_ledger_quote_name(&sql, t->new.table.name);
     rb_buf_puts(&sql, " AS n ON ");
     put_key_match(&sql, t);
     rb_buf_puts(&sql, " ORDER BY ");
@@ -566,11 +554,11 @@ static char *new_sql(const table_diff *t)
     rb_buf_puts(&sql, "SELECT ");
     put_columns(&sql, "n.", &t->new.table);
     rb_buf_puts(&sql, ", EXISTS (SELECT 1 FROM rb_old.");
-    quote_ident(&sql, t->old.table.name);
+    rb_ledger_quote_name(&sql, t->old.table.name);
     rb_buf_puts(&sql, " AS o WHERE ");
     put_key_match(&sql, t);
     rb_buf_puts(&sql, ") FROM rb_new.");
-    quote_ident(&sql, t->new.table.name);
+    rb_ledger_quote_name(&sql, t->new.table.name);
     rb_buf_puts(&sql, " AS n ORDER BY ");
     put_key(&sql, "n.", &t->new.table);
     return rb_buf_take(&sql);
@@ -749,7 +737,7 @@ static rb_code bag_scan(bag *b, row_visit visit, rb_error *err)
     rb_buf_puts(&sql, "SELECT ");
     put_columns(&sql, "", &b->side->table);
     rb_buf_puts(&sql, " FROM ");
-    quote_ident(&sql, b->side->table.name);
+    rb_ledger_quote_name(&sql, b->side->table.name);
     rb_buf_puts(&sql, " NOT INDEXED");
     rb_code rc = scan(b->side->ledger->db, b->side->ledger->name, b->side->table.name, sql.data, visit, b, err);
     rb_buf_free(&sql);

@@ -18,6 +18,7 @@
 
 #include "bundle.h"
 #include "ledger.h"
+#include "ledger_account.h"
 #include "loader.h"
 #include "query_bounds.h"
 #include "sha256.h"
@@ -116,7 +117,7 @@ static rb_code reader_open(void *state, rb_error *err)
         if (q->absent)
             continue;
         char *absent;
-        rb_code rc = rb_ledger_prepare_query(r->db, q->source->query, r->input->path, q->what, &q->stmt, &absent,
+        rb_code rc = rb_ledger_prepare_query(r->db, r->input, q->source->query, q->what, q->what, &q->stmt, &absent,
                                              err);
         if (rc)
             return rc;
@@ -170,6 +171,7 @@ static const rb_event_reader_ops ledger_reader_ops = {
 void rb_sqlite_attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *name, const rb_load_opts *opts)
 {
     rb_evidence_add_ledger(ev, in, db, name);
+    rb_ledger_account_tables(in, db);
     ledger_reader *r = NULL;
     for (size_t i = 0; i < opts->n_sources; i++) {
         const rb_source *s = &opts->sources[i];

@@ -136,17 +136,53 @@ mkdir "$led"
 (cd "$led" && sqlite3 live.db "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v);
     INSERT INTO t VALUES (1, 'a');" ".shell cp live.db l.db && cp live.db-wal l.db-wal && cp live.db-shm l.db-shm" \
     >/dev/null && rm -f live.db live.db-wal live.db-shm)
-run check "$led" --rules "$tmp/rules.yaml" --format json
+run check "$led" --rules "$tmp/rules.yaml" --format json --allow-empty
 expect_status 0
 expect_json '[.inputs[] | [(.path | sub(".*/"; "")), (.companion.path | sub(".*/"; ""))]]' '[["l.db","l.db-wal"]]'
 expect_json '[.skipped[] | [(.path | sub(".*/"; "")), (.reason | startswith("the shared-memory index"))]]' \
-    '[["l.db-shm",true]]'
+    '[["l.db-shm",true],["l.db",false]]'
+
+# --- a ledger's tables: their rows, who read them, and those no one read --
+sqlite3 "$tmp/audit.db" "CREATE TABLE agents(id INTEGER PRIMARY KEY, name);
+    INSERT INTO agents VALUES (1, 'a'), (2, 'b'), (3, 'c');
+    CREATE TABLE notes(body); INSERT INTO notes VALUES ('x'), ('y');
+    CREATE TABLE empty(x); CREATE VIEW agent_names AS SELECT name FROM agents;"
+cat >"$tmp/ledger-rules.yaml" <<'X'
+- id: ACC-LEDGER-001
+  title: three agents
+  severity: error
+  message: "{value} agents"
+  sql: {db: "*.db", query: "SELECT count(*) FROM agents", expect: {value: 3}}
+- id: ACC-LEDGER-002
+  title: no nameless agent, through a view
+  severity: error
+  message: "nameless"
+  sql: {db: "*.db", query: "SELECT * FROM agent_names WHERE name IS NULL", expect: empty}
+X
+run check "$tmp/audit.db" --rules "$tmp/ledger-rules.yaml" --format json
+expect_status 0
+expect_json '.inputs[0] | [.rows, [.tables[] | [.name, .rows, .read_by]]]' \
+    '[5,[["agents",3,["ACC-LEDGER-001","ACC-LEDGER-002"]],["empty",0,[]],["notes",2,[]]]]'
+expect_json '[.skipped[] | .reason]' \
+    '["table '"'"'empty'"'"' (0 rows): no rule or source reads it","table '"'"'notes'"'"' (2 rows): no rule or source reads it"]'
+for t in agents notes empty; do
+    want=$(sqlite3 "$tmp/audit.db" "SELECT count(*) FROM $t")
+    expect_json ".inputs[0].tables[] | select(.name == \"$t\") | .rows" "$want"
+done
+run check "$tmp/audit.db" --rules "$tmp/ledger-rules.yaml" --no-color
+expect_stdout "audit.db  sqlite: 0 events, 0 documents, 5 rows  sha256"
+expect_stdout "audit.db  table 'notes' (2 rows): no rule or source reads it"
+# a ledger no rule reads audited nothing
+run check "$tmp/audit.db" --rules "$tmp/rules.yaml" --format json
+expect_status 2
+expect_stderr "gave no event, no document and no ledger table a rule reads"
+expect_stderr "table 'agents' (3 rows): no rule or source reads it"
 
 # --- a run that read nothing does not pass ---------------------------------
 mkdir "$tmp/empty"
 run check "$tmp/empty" --rules "$tmp/rules.yaml" --format json
 expect_status 2
-expect_stderr "nothing to audit: $tmp/empty gave no event, no document and no ledger"
+expect_stderr "nothing to audit: $tmp/empty gave no event, no document and no ledger table a rule reads"
 expect_stderr "--allow-empty"
 checks=$((checks + 1))
 [ ! -s "$tmp/out" ] || fail "a run that audited nothing wrote a report"

@@ -90,7 +90,7 @@ expect_json '.summary.events' '2'
 : >"$tmp/empty.jsonl"
 run check "$tmp/empty.jsonl" --rules rules/beam --format json
 expect_status 2
-expect_stderr "nothing to audit: $tmp/empty.jsonl gave no event, no document and no ledger"
+expect_stderr "nothing to audit: $tmp/empty.jsonl gave no event, no document and no ledger table a rule reads"
 run check "$tmp/empty.jsonl" --rules rules/beam --format json --allow-empty
 expect_status 0
 expect_json '.summary.events' '0'

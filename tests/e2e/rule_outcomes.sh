@@ -87,9 +87,14 @@ checks=$((checks + 1))
 grep -qF "<skipped message=\"not applicable: no table 'beta_requests' in $db\"/>" "$tmp/report.xml" ||
     fail "the JUnit report does not skip T-NO-TABLE: $(cat "$tmp/report.xml")"
 
-# only rules that cannot apply: nothing found, exit 0
+# only rules that cannot apply: nothing was audited, which does not pass
+# unless an empty run is allowed
 sed '/id: T-AGENTS/,/expect: {value: 3}}/d' "$tmp/rules.yaml" >"$tmp/none.yaml"
 run check "$db" --rules "$tmp/none.yaml" --format json
+expect_status 2
+expect_stderr "nothing to audit"
+expect_stderr "2 rules did not apply"
+run check "$db" --rules "$tmp/none.yaml" --format json --allow-empty
 expect_status 0
 expect_json '.summary | [.findings, .not_applicable]' '[0,2]'
 

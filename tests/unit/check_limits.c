@@ -161,8 +161,11 @@ static char *outcome_of(sqlite3 *db, const char *sql)
     sqlite3_stmt *stmt;
     char *absent;
     rb_error err;
-    rb_code rc = rb_ledger_prepare_query(db, sql, "x.db", "q", &stmt, &absent, &err);
+    rb_evidence *ev = rb_evidence_new();
+    rb_input *in = rb_evidence_add_input(ev, "x.db", "sqlite", (const unsigned char *)"", 0);
+    rb_code rc = rb_ledger_prepare_query(db, in, sql, "q", "q", &stmt, &absent, &err);
     sqlite3_finalize(stmt);
+    rb_evidence_free(ev);
     if (rc)
         return strdup(err.message);
     return absent ? absent : strdup("ok");
