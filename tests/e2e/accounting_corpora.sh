@@ -9,7 +9,7 @@
 # skipped list holds everything else a walk met.
 . "$(dirname "$0")/lib.sh"
 
-command -v xmllint >/dev/null 2>&1 || { echo "skip: no xmllint"; exit 77; }
+command -v xmllint >/dev/null 2>&1 || fail "xmllint is needed to count JUnit testcases (libxml2-utils)"
 
 # member_file PATH BASE: the file an input's path names, relative to BASE
 # (the directory the run stood in); BUNDLE!MEMBER of an archive is unpacked
