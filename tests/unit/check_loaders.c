@@ -226,8 +226,9 @@ END_TEST
 START_TEST(sources_map_fields)
 {
     unit_enter_workdir();
-    rb_source source = {"export", "**/export*.jsonl", NULL, unit_json("{\"ts\":\"created_at\",\"type\":\"stage\",\"key\":\"nonce\"}"),
-                        unit_json("{\"source\":\"beam.bus\"}")};
+    rb_source source = {.name = "export", .files = "**/export*.jsonl",
+                        .fields = unit_json("{\"ts\":\"created_at\",\"type\":\"stage\",\"key\":\"nonce\"}"),
+                        .set = unit_json("{\"source\":\"beam.bus\"}")};
     rb_load_opts opts = plain_opts;
     opts.sources = &source;
     opts.n_sources = 1;
