@@ -360,7 +360,9 @@ static rb_code walk_dir(dir_walk *w, const char *dir, rb_error *err)
 {
     if (++w->depth > 64)
         return rb_error_set(err, RB_EINPUT, "%s: directories nested more than 64 deep", dir);
-    rb_code rc = rb_dir_each(dir, 0, RB_EINPUT, visit, w, err);
+    /* every entry, hidden ones too: a tar of the directory would hold them,
+     * and the manifest must account for them either way */
+    rb_code rc = rb_dir_each(dir, RB_DIR_EVERY, RB_EINPUT, visit, w, err);
     w->depth--;
     return rc;
 }

@@ -236,6 +236,15 @@ static bool advance(int64_t *ts, double seconds)
     return true;
 }
 
+/* Whether a <testcase> is a child of node. */
+static bool has_case(xmlNode *node)
+{
+    for (xmlNode *c = node->children; c; c = c->next)
+        if (is_element(c, "testcase"))
+            return true;
+    return false;
+}
+
 static void load_suite(junit_load *l, xmlNode *suite, case_clock parent)
 {
     char *name = attr(suite, "name");
@@ -388,7 +397,9 @@ static rb_code load_junit(rb_evidence *ev, rb_input *in, const unsigned char *da
                                          "cases", "counts", new_counts())};
         l.cases = json_object_get(l.doc, "cases");
         case_clock clock = {false, 0, NO_REASON};
-        if (is_element(root, "testsuite")) {
+        /* a <testsuites> holding cases of its own (some producers write
+         * them there) is read as a suite too, so that no case is lost */
+        if (is_element(root, "testsuite") || has_case(root)) {
             load_suite(&l, root, clock);
         } else {
             read_timestamp(&l, root, "<testsuites>", &clock);

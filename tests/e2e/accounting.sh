@@ -130,6 +130,20 @@ expect_status 0
 expect_json '[.skipped[] | .path | sub(".*/bundle"; "bundle")]' '["bundle!coverage.xml","bundle!notes.txt"]'
 expect_json '[.inputs[] | select(.path | endswith("trace.jsonl")) | .events]' '[1]'
 
+# --- no reader loses what the format holds ---------------------------------
+# cases right under <testsuites>, as some producers write them
+printf '<?xml version="1.0"?>\n<testsuites timestamp="2026-04-12T10:00:00Z">\n<testcase name="direct"/>\n<testsuite name="s"><testsuite name="nested"><testcase name="deep"/></testsuite><testcase name="a"/></testsuite>\n</testsuites>\n' \
+    >"$tmp/direct.xml"
+run check "$tmp/direct.xml" --rules "$tmp/rules.yaml" --format json
+expect_status 0
+expect_json '.inputs[0].events' "$(xmllint --xpath 'count(//testcase)' "$tmp/direct.xml")"
+# a hidden file of a directory bundle is a member, as it is in a tar of it
+cp -R "$b" "$tmp/hidden-bundle"
+printf '{"ts":"2026-04-12T10:00:00Z","type":"x"}\n' >"$tmp/hidden-bundle/.late.jsonl"
+run check "$tmp/hidden-bundle" --rules "$tmp/rules.yaml" --format json
+expect_status 1
+expect_json '[.findings[] | [.rule, .key]]' '[["RBA-INTEGRITY",".late.jsonl"]]'
+
 # --- a ledger's companions are accounted for with it ----------------------
 led="$tmp/ledger"
 mkdir "$led"
