@@ -41,7 +41,9 @@ member_file() {
 # verify REPORT BASE WHAT: every input of REPORT counted again.
 verify() {
     report=$1 base=$2 what=$3
-    "$JQ" -e '.schema == "rbaudit-report/1"' "$report" >/dev/null || fail "$what: not a JSON report"
+    last="the report of $what"
+    [ -s "$report" ] && "$JQ" -e '.schema == "rbaudit-report/1"' "$report" >/dev/null ||
+        fail "$what: no JSON report: $(head -c 400 "$tmp/err" 2>/dev/null)"
     n=$("$JQ" '.inputs | length' "$report")
     i=0
     while [ "$i" -lt "$n" ]; do
@@ -51,6 +53,9 @@ verify() {
         documents=$("$JQ" ".inputs[$i].documents" "$report")
         file=$(member_file "$path" "$base")
         checks=$((checks + 1))
+        case "$events$documents" in
+        '' | *[!0-9]*) fail "$what: $path: the report gives no count of events and documents" ;;
+        esac
         case $kind in
         jsonl)
             lines=$(awk 'NF' "$file" | wc -l)
@@ -114,6 +119,7 @@ for expected in corpora/*/*/expected.json; do
         arg=$(printf '%s' "$arg" | tr '\001' ' ')
         set -- "$@" "$(printf '%s' "$arg" | sed "s|{built}|$built|g")"
     done
+    last="rbaudit $* (in $corpus)"
     (cd "$corpus" && "$RBAUDIT" "$@" --format json) >"$tmp/report.json" 2>"$tmp/err"
     verify "$tmp/report.json" "$top/$corpus" "$corpus"
     corpora=$((corpora + 1))
