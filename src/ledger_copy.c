@@ -261,7 +261,7 @@ static rb_code copy_new(int companion, const char *name, rb_ledger_copy **out, r
 static rb_code copy_both(const rb_ledger_bytes *db, const source *c, int companion, uint32_t page_size,
                          rb_ledger_copy **out, rb_ledger_companion *account, rb_error *err)
 {
-    rb_ledger_copy *copy;
+    rb_ledger_copy *copy = NULL;
     rb_code rc = copy_new(companion, db->name, &copy, err);
     if (rc)
         return rc;

@@ -246,8 +246,8 @@ static rb_code choose_loader(const char *path, const rb_loader **loader, rb_buf 
     *loader = rb_loader_for_name(path);
     if (*loader && !(*loader)->generic_suffixes)
         return RB_OK;
-    unsigned char *head;
-    size_t len;
+    unsigned char *head = NULL;
+    size_t len = 0;
     rb_code rc = read_head(path, &head, &len, err);
     if (rc)
         return rc;
