@@ -151,6 +151,7 @@ const rb_check_kind rb_check_after = {
     .free_data = rb_pair_free,
     .start = after_start,
     .event = after_event,
+    .interest = rb_pair_interest,
     .finish = after_finish,
     .stop = after_stop,
 };

@@ -150,6 +150,7 @@ const rb_check_kind rb_check_before = {
     .free_data = rb_pair_free,
     .start = before_start,
     .event = before_event,
+    .interest = rb_pair_interest,
     .finish = before_finish,
     .stop = before_stop,
 };

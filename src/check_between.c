@@ -47,6 +47,16 @@ static rb_code between_compile(rb_rule *rule, const rb_check_src *src, rb_error 
     return rb_check_selector(rule, src, "need", true, from_refs, &c->need, err);
 }
 
+/* A window opens at a from, closes at a to, and is kept by a need. */
+static size_t between_interest(const rb_rule *rule, const rb_selector **out, size_t max)
+{
+    const between_check *c = rule->check_data;
+    const rb_selector *three[] = {c->from, c->to, c->need};
+    for (size_t i = 0; i < 3 && i < max; i++)
+        out[i] = three[i];
+    return 3;
+}
+
 static void between_free(void *data)
 {
     between_check *c = data;
@@ -118,5 +128,6 @@ const rb_check_kind rb_check_between = {
     .free_data = between_free,
     .start = between_start,
     .event = between_event,
+    .interest = between_interest,
     .stop = between_stop,
 };

@@ -42,6 +42,7 @@ typedef struct changes_check {
     size_t n_requires;
     bool has_within;
     int64_t within;
+    rb_selector *change; /* {type: config_change}: what may open a change */
 } changes_check;
 
 static void changes_free(void *data)
@@ -53,6 +54,7 @@ static void changes_free(void *data)
         rb_jsonpath_free(c->paths[i]);
     for (size_t i = 0; i < c->n_requires; i++)
         rb_selector_free(c->requires[i]);
+    rb_selector_free(c->change);
     free(c->paths);
     free(c->requires);
     free(c->impact);
@@ -143,7 +145,24 @@ static rb_code changes_compile(rb_rule *rule, const rb_check_src *src, rb_error 
     c->impact = rb_xstrdup(json_string_value(impact));
     if ((rc = compile_paths(c, src, err)) || (rc = compile_requires(c, rule, src, err)))
         return rc;
-    return rb_check_duration(rule, src, "within", &c->has_within, &c->within, err);
+    json_t *change = json_pack("{s:s}", "type", "config_change");
+    rb_sel_env env = rb_rule_sel_env(rule, src->at.lines, NULL);
+    rc = rb_selector_compile(change, src->at.path, &env, &c->change, err);
+    json_decref(change);
+    return rc ? rc : rb_check_duration(rule, src, "within", &c->has_within, &c->within, err);
+}
+
+/* A change is opened by a config_change and followed up by its requires;
+ * another event only tells the time, and a change past its window is
+ * reported the same at the next event of interest or at the end. */
+static size_t changes_interest(const rb_rule *rule, const rb_selector **out, size_t max)
+{
+    const changes_check *c = rule->check_data;
+    if (max)
+        out[0] = c->change;
+    for (size_t i = 0; i < c->n_requires && i + 1 < max; i++)
+        out[i + 1] = c->requires[i];
+    return c->n_requires + 1;
 }
 
 /* One change waiting for its follow-ups. */
@@ -424,6 +443,7 @@ const rb_check_kind rb_check_changes = {
     .free_data = changes_free,
     .start = changes_start,
     .event = changes_event,
+    .interest = changes_interest,
     .finish = changes_finish,
     .stop = changes_stop,
 };

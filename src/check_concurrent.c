@@ -135,6 +135,16 @@ static int64_t add_to_group(concurrent_state *s, const json_t *group, int64_t de
     return now;
 }
 
+/* Intervals open at a start and close at a stop. */
+static size_t concurrent_interest(const rb_rule *rule, const rb_selector **out, size_t max)
+{
+    const concurrent_check *c = rule->check_data;
+    const rb_selector *two[] = {c->start, c->stop};
+    for (size_t i = 0; i < 2 && i < max; i++)
+        out[i] = two[i];
+    return 2;
+}
+
 static void concurrent_event(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run)
 {
     const concurrent_check *c = rule->check_data;
@@ -166,5 +176,6 @@ const rb_check_kind rb_check_concurrent = {
     .free_data = concurrent_free,
     .start = concurrent_start,
     .event = concurrent_event,
+    .interest = concurrent_interest,
     .stop = concurrent_stop,
 };

@@ -61,6 +61,15 @@ static void *count_start(const rb_rule *rule)
     return rb_xcalloc(1, sizeof(count_state));
 }
 
+/* Only the events of `select` are counted (all, without one). */
+static size_t count_interest(const rb_rule *rule, const rb_selector **out, size_t max)
+{
+    const count_check *c = rule->check_data;
+    if (c->select && max)
+        out[0] = c->select;
+    return c->select ? 1 : 0;
+}
+
 static void count_event(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run)
 {
     (void)run;
@@ -106,6 +115,7 @@ const rb_check_kind rb_check_count = {
     .free_data = count_free,
     .start = count_start,
     .event = count_event,
+    .interest = count_interest,
     .finish = count_finish,
     .stop = free,
 };

@@ -296,3 +296,9 @@ void rb_event_list_delete(void *list)
     rb_event_list_free(list);
     free(list);
 }
+
+size_t rb_rule_interest(const rb_rule *rule, const rb_selector **out)
+{
+    size_t n = rule->check->interest ? rule->check->interest(rule, out, RB_MAX_INTEREST) : 0;
+    return n > RB_MAX_INTEREST ? 0 : n;
+}

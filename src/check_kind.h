@@ -136,11 +136,26 @@ struct rb_check_kind {
      * integrity problem, a bad event) what the rule says of it, before it
      * is sealed; NULL for kinds that explain none. */
     void (*explain)(const rb_rule *rule, rb_finding *f);
-    /* The selector an event must also match for `event` to do anything
-     * with it, beyond the rule's `events:`; NULL when every selected event
-     * matters.  The line prefilter (prefilter.h) reads it. */
-    const rb_selector *(*event_filter)(const rb_rule *rule);
+    /* The selectors of the events `event` does anything with, beyond the
+     * rule's `events:`: an event on which all of them are false (parts
+     * naming a correlation reference do not count: rb_selector_eval with
+     * no bindings) changes nothing, neither findings nor state.  Puts up to
+     * max of them in out and returns how many there are (more than max:
+     * the caller takes every event); NULL, or 0, when every selected event
+     * matters.  The engine passes a check only the events of its interest,
+     * indexes rules by the event types they can want, and plans the lines
+     * no rule can want (plan_build.h). */
+    size_t (*interest)(const rb_rule *rule, const rb_selector **out, size_t max);
 };
+
+/* A check names at most this many selectors of interest before it counts
+ * as interested in every event. */
+#define RB_MAX_INTEREST 16
+
+/* The selectors of rule's interest (check kind `interest`) in out (room
+ * for RB_MAX_INTEREST); 0 when the rule wants every event its `events:`
+ * selects. */
+size_t rb_rule_interest(const rb_rule *rule, const rb_selector **out);
 
 /* Helpers for compile functions; each sets RB_ERULE naming the line. */
 

@@ -42,9 +42,11 @@ static void match_document(void *state, const rb_rule *rule, const rb_document *
 }
 
 /* Only the events the selector matches make findings. */
-static const rb_selector *match_event_filter(const rb_rule *rule)
+static size_t match_interest(const rb_rule *rule, const rb_selector **out, size_t max)
 {
-    return rule->check_data;
+    if (max)
+        out[0] = rule->check_data;
+    return 1;
 }
 
 const rb_check_kind rb_check_match = {
@@ -53,5 +55,5 @@ const rb_check_kind rb_check_match = {
     .free_data = match_free,
     .event = match_event,
     .document = match_document,
-    .event_filter = match_event_filter,
+    .interest = match_interest,
 };

@@ -37,6 +37,15 @@ void rb_pair_free(void *pair)
     free(p);
 }
 
+size_t rb_pair_interest(const rb_rule *rule, const rb_selector **out, size_t max)
+{
+    const rb_pair *p = rule->check_data;
+    const rb_selector *both[] = {p->first, p->then};
+    for (size_t i = 0; i < 2 && i < max; i++)
+        out[i] = both[i];
+    return 2;
+}
+
 bool rb_pair_is_then(const rb_pair *p, const rb_event *ev)
 {
     return rb_selector_eval(p->then, ev->fields, NULL) != RB_SEL_FALSE;

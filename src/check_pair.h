@@ -19,6 +19,10 @@ typedef struct rb_pair {
 rb_code rb_pair_compile(rb_rule *rule, const rb_check_src *src, rb_error *err);
 void rb_pair_free(void *pair);
 
+/* A pair's check reacts to its firsts and its thens only (check_kind.h,
+ * interest). */
+size_t rb_pair_interest(const rb_rule *rule, const rb_selector **out, size_t max);
+
 /* Whether ev may be a `then`: it matches the parts of `then` that do not
  * name the first. */
 bool rb_pair_is_then(const rb_pair *p, const rb_event *ev);

@@ -25,6 +25,7 @@ enum {
     OPT_PARAM,
     OPT_LENIENT,
     OPT_ALLOW_EMPTY,
+    OPT_REFERENCE_PATH,
     OPT_WAIVERS,
     OPT_BASELINE,
     OPT_REPO,
@@ -57,6 +58,8 @@ static const struct option options[] = {
     {"param", required_argument, NULL, OPT_PARAM},
     {"lenient", no_argument, NULL, OPT_LENIENT},
     {"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
+    /* not in --help: reports must not change with it (tests/e2e/differential.sh) */
+    {"debug-reference-path", no_argument, NULL, OPT_REFERENCE_PATH},
     {"waivers", required_argument, NULL, OPT_WAIVERS},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"repo", required_argument, NULL, OPT_REPO},
@@ -264,6 +267,9 @@ static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
         return RB_OK;
     case OPT_ALLOW_EMPTY:
         o->allow_empty = true;
+        return RB_OK;
+    case OPT_REFERENCE_PATH:
+        o->reference_path = true;
         return RB_OK;
     case OPT_WAIVERS:
         return set_string(&o->waivers, arg);

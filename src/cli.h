@@ -42,6 +42,9 @@ typedef struct rb_cli {
     int64_t now;
     bool quiet, verbose, no_color, lenient, help;
     bool allow_empty;           /* --allow-empty: a run that audits nothing may pass */
+    bool reference_path;        /* --debug-reference-path (hidden): every line
+                                   parsed whole, every rule asked of every
+                                   event, for the differential test */
     bool timestamps;            /* --timestamps: wall-clock time in JUnit reports */
     rb_overrides overrides;     /* --param */
     char *waivers;              /* --waivers, or NULL */

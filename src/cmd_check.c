@@ -98,7 +98,7 @@ static rb_code produce_findings(rb_audit *run, bool gate, rb_error *err)
     if ((rc = load_rules(&run->cli, run->rules, err)) ||
         (rc = load_evidence(&run->cli, run->rules, gate, run->evidence, err)))
         return rc;
-    rb_engine_opts opts = {run->cli.has_now, run->cli.now, run->cli.lenient};
+    rb_engine_opts opts = {run->cli.has_now, run->cli.now, run->cli.lenient, run->cli.reference_path};
     return rb_engine_run(run->rules, run->evidence, &opts, &run->findings, &run->result, err);
 }
 

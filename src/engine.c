@@ -2,7 +2,9 @@
  * engine.c — one streaming pass of all rules over the evidence (engine.h).
  *
  * Events come from the event cursor in evidence order and go to every rule
- * whose `events:` selects them, then documents go to the rules that read
+ * that wants them (rule_index.h: its `events:` select them and its check is
+ * interested), and lines no rule can want are not built at all (the plan:
+ * plan_build.h); then documents go to the rules that read
  * documents and ledgers to the checks that query them (a rule that cannot
  * run on one ledger is recorded as such and stops nothing), then every
  * check finishes.  When an input turns out not to be
@@ -16,7 +18,8 @@
 #include "check_kind.h"
 #include "event_cursor.h"
 #include "ledger_account.h"
-#include "prefilter.h"
+#include "plan_build.h"
+#include "rule_index.h"
 #include "util.h"
 
 /* Per-rule state of one pass. */
@@ -91,28 +94,41 @@ static void report_uncovered(const rb_ruleset *rs, const rb_evidence *ev, rb_run
     json_decref(globs);
 }
 
-static void dispatch_event(rule_run *runs, size_t n, const rb_event *event, rb_run *run)
+/* An event to the rules that want it (rule_index.h); candidates has room
+ * for every rule.  Without an index (the reference path) every event rule
+ * is asked whether its `events:` select the event. */
+static void dispatch_event(rule_run *runs, size_t n_rules, const rb_rule_index *ix, size_t *candidates,
+                           const rb_event *event, rb_run *run)
 {
-    for (size_t r = 0; r < n; r++) {
-        const rb_rule *rule = runs[r].rule;
-        if (rule->reads_documents || !rule->check->event)
-            continue;
-        if (rule->select && !rb_selector_match(rule->select, event->fields))
-            continue;
-        rule->check->event(runs[r].state, rule, event, run);
+    if (!ix) {
+        for (size_t r = 0; r < n_rules; r++) {
+            const rb_rule *rule = runs[r].rule;
+            if (!rule->reads_documents && rule->check->event &&
+                (!rule->select || rb_selector_match(rule->select, event->fields)))
+                rule->check->event(runs[r].state, rule, event, run);
+        }
+        return;
+    }
+    size_t n = rb_rule_index_candidates(ix, event->fields, candidates);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = candidates[i];
+        if (rb_rule_index_wants(ix, r, event->fields))
+            runs[r].rule->check->event(runs[r].state, runs[r].rule, event, run);
     }
 }
 
 /* Streams every event through the rules; *unsorted names an input found
  * out of order (the pass is then void). */
-static rb_code feed_events(rule_run *runs, size_t n, rb_evidence *ev, rb_run *run,
+static rb_code feed_events(rule_run *runs, size_t n, const rb_rule_index *ix, rb_evidence *ev, rb_run *run,
                            rb_input **unsorted, rb_error *err)
 {
     rb_event_cursor *cursor;
     rb_code rc = rb_event_cursor_open(ev, &cursor, err);
     const rb_event *event;
+    size_t *candidates = rb_xcalloc(n ? n : 1, sizeof *candidates);
     while (!rc && !(rc = rb_event_cursor_next(cursor, &event, err)) && event)
-        dispatch_event(runs, n, event, run);
+        dispatch_event(runs, n, ix, candidates, event, run);
+    free(candidates);
     *unsorted = rb_event_cursor_unsorted(cursor);
     rb_event_cursor_free(cursor);
     return rc;
@@ -181,15 +197,15 @@ static void finish_rules(rule_run *runs, size_t n, rb_run *run)
 }
 
 /* One pass; findings go to run->findings.  *unsorted as for feed_events. */
-static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, bool lenient, rb_run *run, rb_input **unsorted,
-                        rb_error *err)
+static rb_code run_pass(const rb_ruleset *rs, const rb_rule_index *ix, rb_evidence *ev, bool lenient, rb_run *run,
+                        rb_input **unsorted, rb_error *err)
 {
     rule_run *runs = rb_xcalloc(rs->n ? rs->n : 1, sizeof *runs);
     for (size_t r = 0; r < rs->n; r++) {
         runs[r].rule = rs->rules[r];
         runs[r].state = rs->rules[r]->check->start ? rs->rules[r]->check->start(rs->rules[r]) : NULL;
     }
-    rb_code rc = feed_events(runs, rs->n, ev, run, unsorted, err);
+    rb_code rc = feed_events(runs, rs->n, ix, ev, run, unsorted, err);
     if (!rc && !*unsorted) {
         run->has_end = run->has_now || ev->has_newest;
         run->end = run->has_now ? run->now : ev->newest_ts;
@@ -210,15 +226,15 @@ static rb_code run_pass(const rb_ruleset *rs, rb_evidence *ev, bool lenient, rb_
 
 /* Runs passes until one finds every input in evidence order: an input
  * found out of order is buffered and sorted, and the pass starts again. */
-static rb_code sorted_pass(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opts *opts,
-                           rb_run *run, rb_error *err)
+static rb_code sorted_pass(const rb_ruleset *rs, const rb_rule_index *ix, rb_evidence *ev,
+                           const rb_engine_opts *opts, rb_run *run, rb_error *err)
 {
     size_t problems_before = ev->n_problems;
     for (;;) {
         *run = (rb_run){.findings = run->findings, .statuses = run->statuses, .has_now = opts->has_now,
                         .now = opts->now};
         rb_input *unsorted = NULL;
-        rb_code rc = run_pass(rs, ev, opts->lenient, run, &unsorted, err);
+        rb_code rc = run_pass(rs, ix, ev, opts->lenient, run, &unsorted, err);
         if (rc || !unsorted)
             return rc;
         rb_findings_clear(run->findings);
@@ -236,11 +252,13 @@ rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opt
     rb_findings found = {0};
     rb_rule_statuses statuses = {0};
     rb_run run = {.findings = &found, .statuses = &statuses};
-    rb_prefilter *prefilter = rb_prefilter_new(rs);
-    ev->prefilter = prefilter;
-    rb_code rc = sorted_pass(rs, ev, opts, &run, err);
-    ev->prefilter = NULL;
-    rb_prefilter_free(prefilter);
+    rb_plan *plan = opts->reference ? NULL : rb_plan_build(rs);
+    rb_rule_index *ix = opts->reference ? NULL : rb_rule_index_new(rs);
+    ev->plan = plan;
+    rb_code rc = sorted_pass(rs, ix, ev, opts, &run, err);
+    ev->plan = NULL;
+    rb_plan_free(plan);
+    rb_rule_index_free(ix);
     if (rc) {
         rb_findings_clear(&found);
         rb_rule_statuses_clear(&statuses);

@@ -18,6 +18,8 @@ typedef struct rb_engine_opts {
     bool has_now;  /* --now given */
     int64_t now;
     bool lenient;  /* --lenient: a rule's failure is also an RBA-RULE-ERROR finding */
+    bool reference; /* no plan, no index: every line read whole and every rule
+                       asked of every event (the path the fast one must equal) */
 } rb_engine_opts;
 
 typedef struct rb_engine_result {

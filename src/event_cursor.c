@@ -120,7 +120,7 @@ rb_code rb_event_cursor_next(rb_event_cursor *c, const rb_event **event, rb_erro
     *event = NULL;
     bool done = false;
     rb_code rc;
-    /* events the prefilter left unread count, but no rule sees them */
+    /* events no rule wants (plan.h) count, but no rule sees them */
     while (!(rc = take_next(c, &done, err)) && !done && !c->current.fields)
         ;
     if (!rc && !done)

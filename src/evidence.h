@@ -106,7 +106,7 @@ const char *rb_input_intern(rb_input *in, const char *s);
 
 struct rb_event {
     json_t *fields;   /* the event object, after field mapping (owned); NULL
-                         for an event the pass's prefilter left unread */
+                         for an event no rule of the pass wants (plan.h) */
     int64_t ts;       /* microseconds since the epoch */
     int64_t seq;      /* valid when has_seq */
     bool has_seq;
@@ -203,9 +203,10 @@ struct rb_evidence {
                             found but not read, in the order met */
     bool has_newest;
     int64_t newest_ts; /* the newest event ts of the last pass: the default --now */
-    /* Set by the engine for its pass (borrowed): event lines it says no rule
-     * can select may be read as events without fields (prefilter.h). */
-    const struct rb_prefilter *prefilter;
+    /* Set by the engine for its pass (borrowed): event lines that no rule
+     * wants by this plan may be read as events without fields (plan.h);
+     * NULL: every line is read whole. */
+    const struct rb_plan *plan;
 };
 
 rb_evidence *rb_evidence_new(void);
@@ -232,7 +233,7 @@ rb_input *rb_evidence_add_streamed_input(rb_evidence *ev, const char *path, cons
  * is, or a static text saying what was expected. */
 const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_t position);
 
-/* Fills *e as an event of the pass's prefilter: its order and time are
+/* Fills *e as an event no rule of the pass wants: its order and time are
  * known, its fields were not read (NULL). */
 void rb_event_init_unread(rb_event *e, int64_t ts, bool has_seq, int64_t seq, rb_origin origin,
                           uint64_t position);

@@ -1,10 +1,18 @@
 /*
- * line_scan.c — the plain-line recogniser of line_scan.h.
+ * line_scan.c — reading a JSON Lines line without building it
+ * (line_scan.h).
  *
- * A cursor walks the line once.  Strings end at the first quote, since a
- * plain string has no backslash; member names are remembered to refuse a
- * name given twice, as jansson does with JSON_REJECT_DUPLICATES.  Every
- * "not plain" answer sends the line to jansson, never to an error.
+ * A cursor walks the line once, as a validating parser would, but builds
+ * nothing: it checks the grammar, the UTF-8 of every string, every escape,
+ * and that no object names a member twice, and it keeps only where the
+ * top-level members asked for are.  Runs of plain ASCII inside strings are
+ * taken eight bytes at a time.  Whatever jansson might refuse, or read
+ * otherwise than the scanner would say (an integer too long for it, a
+ * number that might overflow a double, a NUL, a lone surrogate, a member
+ * name with escapes, an object with very many members), is not decided
+ * here: the answer is "not sure" and the line goes to jansson, which also
+ * says what is wrong with it.  So the scanner decides only what it is sure
+ * of, and a line it accepts is one jansson reads to an object.
  */
 #include "line_scan.h"
 
@@ -12,18 +20,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_limits.h"
 #include "timeutil.h"
 
-/* More members than this, or deeper arrays, are left to jansson. */
-#define MAX_MEMBERS 64
-#define MAX_ARRAY_DEPTH 16
+/* Member names remembered at once over all open objects, to refuse a name
+ * given twice as jansson does with JSON_REJECT_DUPLICATES; more are left
+ * to jansson. */
+#define MAX_NAMES_OPEN 256
 /* Members asked for (line_scan.h). */
-#define MAX_NAMES 8
+#define MAX_ASKED 8
 /* Integers of more digits might not fit jansson's integers. */
 #define MAX_INTEGER_DIGITS 18
+/* A number whose decimal exponent is beyond this might overflow or
+ * underflow a double: left to jansson. */
+#define MAX_DECIMAL_EXPONENT 300
 
 typedef struct cursor {
     const char *p, *end;
+    size_t depth, max_depth;   /* nesting of arrays and objects */
+    const char *names[MAX_NAMES_OPEN];
+    size_t lens[MAX_NAMES_OPEN];
+    size_t n_names;            /* names of the open objects, innermost last */
+    rb_buf *decoded;           /* strings with escapes, decoded; may be NULL */
 } cursor;
 
 static inline void skip_space(cursor *c)
@@ -44,45 +62,159 @@ static inline bool take(cursor *c, char ch)
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 
-/* Whether eight bytes are all printable ASCII other than a backslash: the
- * classic word-at-a-time tests for a byte under 0x20, a byte with its high
- * bit set, and a zero byte in w XOR eight backslashes. */
-static bool plain_word(uint64_t w)
+/* Whether eight bytes are all printable ASCII other than a quote and a
+ * backslash: the classic word-at-a-time tests for a byte under 0x20, a
+ * byte with its high bit set, and a zero byte in w XOR eight quotes or
+ * eight backslashes. */
+static inline bool plain_word(uint64_t w)
 {
     uint64_t control = (w - ONES * 0x20) & ~w & HIGHS;
-    uint64_t x = w ^ (ONES * '\\');
-    uint64_t backslash = (x - ONES) & ~x & HIGHS;
-    return !(control | backslash | (w & HIGHS));
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    uint64_t quote = (q - ONES) & ~q & HIGHS, backslash = (b - ONES) & ~b & HIGHS;
+    return !(control | quote | backslash | (w & HIGHS));
 }
 
-static bool plain_bytes(const char *s, size_t n)
+/* The length of the well-formed UTF-8 sequence at s (up to end) of a code
+ * point jansson takes (no overlong form, no surrogate, at most U+10FFFF),
+ * or 0. */
+static size_t utf8_sequence(const unsigned char *s, const unsigned char *end)
 {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (!plain_word(w))
-            return false;
+    unsigned char b = s[0];
+    size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
+    if (!n || b > 0xF4 || (size_t)(end - s) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((b == 0xE0 && s[1] < 0xA0) || (b == 0xED && s[1] > 0x9F) || (b == 0xF0 && s[1] < 0x90) ||
+        (b == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+static int hex_digit(char ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                                             : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* The four hex digits of a \u escape at p (end: the line's end), or -1. */
+static long hex4(const char *p, const char *end)
+{
+    if (end - p < 4)
+        return -1;
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int d = hex_digit(p[i]);
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
     }
-    for (; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch >= 0x80 || ch == '\\')
-            return false;
+    return v;
+}
+
+static void put_utf8(rb_buf *b, unsigned long cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp, n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
     }
+    rb_buf_append(b, u, n);
+}
+
+/* One escape after its backslash at c->p: checked, and appended decoded to
+ * out (may be NULL).  A NUL or a lone surrogate is not decided. */
+static bool escape(cursor *c, rb_buf *out)
+{
+    if (c->p >= c->end)
+        return false;
+    static const char simple[] = "\"\\/bfnrt", meaning[] = "\"\\/\b\f\n\r\t";
+    const char *at = memchr(simple, *c->p, sizeof simple - 1);
+    if (at) {
+        if (out)
+            rb_buf_putc(out, meaning[at - simple]);
+        c->p++;
+        return true;
+    }
+    if (*c->p != 'u')
+        return false;
+    long cp = hex4(c->p + 1, c->end);
+    c->p += 5;
+    if (cp <= 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+        return false;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        long low = c->end - c->p >= 6 && c->p[0] == '\\' && c->p[1] == 'u' ? hex4(c->p + 2, c->end) : -1;
+        if (low < 0xDC00 || low > 0xDFFF)
+            return false;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        c->p += 6;
+    }
+    if (out)
+        put_utf8(out, (unsigned long)cp);
     return true;
 }
 
-/* A string of printable ASCII without escapes: its contents in *text, *len. */
-static bool plain_string(cursor *c, const char **text, size_t *len)
+/* A string at c->p (after skipping space): its raw text between the quotes
+ * in *text, *len; *escaped tells whether it holds escapes.  When it does
+ * and c->decoded is set (and `record`), its decoded text is appended there
+ * between quotes. */
+static bool string(cursor *c, const char **text, size_t *len, bool *escaped, bool record)
 {
     if (!take(c, '"'))
         return false;
-    const char *start = c->p, *quote = memchr(start, '"', (size_t)(c->end - start));
-    if (!quote || !plain_bytes(start, (size_t)(quote - start)))
-        return false;
+    const char *start = c->p;
+    *escaped = false;
+    rb_buf *out = NULL;
+    for (;;) {
+        while (c->end - c->p >= 8) {
+            uint64_t w;
+            memcpy(&w, c->p, 8);
+            if (!plain_word(w))
+                break;
+            c->p += 8;
+        }
+        if (c->p >= c->end)
+            return false;
+        unsigned char ch = (unsigned char)*c->p;
+        if (ch == '"')
+            break;
+        if (ch < 0x20)
+            return false;
+        if (ch == '\\') {
+            if (!*escaped && record && c->decoded) {
+                /* what came before the first escape, then the rest decoded */
+                out = c->decoded;
+                rb_buf_putc(out, '"');
+                rb_buf_append(out, start, (size_t)(c->p - start));
+            }
+            *escaped = true;
+            c->p++;
+            if (!escape(c, out))
+                return false;
+            continue;
+        }
+        size_t n = ch < 0x80 ? 1 : utf8_sequence((const unsigned char *)c->p, (const unsigned char *)c->end);
+        if (!n)
+            return false;
+        if (out)
+            rb_buf_append(out, c->p, n);
+        c->p += n;
+    }
     *text = start;
-    *len = (size_t)(quote - start);
-    c->p = quote + 1;
+    *len = (size_t)(c->p - start);
+    c->p++;
+    if (out)
+        rb_buf_putc(out, '"');
     return true;
 }
 
@@ -94,15 +226,16 @@ static size_t digits(cursor *c)
     return (size_t)(c->p - start);
 }
 
-/* -?(0|[1-9][0-9]*)(.[0-9]+)? with at most MAX_INTEGER_DIGITS before the
- * point; *integer when there is no fraction. */
-static bool plain_number(cursor *c, bool *integer)
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?: *integer when there is
+ * neither fraction nor exponent.  Integers of more than
+ * MAX_INTEGER_DIGITS digits and numbers far from 1 are not decided. */
+static bool number(cursor *c, bool *integer)
 {
     if (c->p < c->end && *c->p == '-')
         c->p++;
     const char *first = c->p;
     size_t n = digits(c);
-    if (n == 0 || n > MAX_INTEGER_DIGITS || (n > 1 && *first == '0'))
+    if (n == 0 || (n > 1 && *first == '0'))
         return false;
     *integer = true;
     if (c->p < c->end && *c->p == '.') {
@@ -111,7 +244,23 @@ static bool plain_number(cursor *c, bool *integer)
             return false;
         *integer = false;
     }
-    return c->p >= c->end || (*c->p != 'e' && *c->p != 'E');
+    long exponent = 0;
+    if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+        c->p++;
+        bool negative = c->p < c->end && *c->p == '-';
+        if (c->p < c->end && (*c->p == '-' || *c->p == '+'))
+            c->p++;
+        const char *e = c->p;
+        size_t ne = digits(c);
+        if (ne == 0 || ne > 4)
+            return false;
+        exponent = strtol(e, NULL, 10) * (negative ? -1 : 1);
+        *integer = false;
+    }
+    if (*integer)
+        return n <= MAX_INTEGER_DIGITS;
+    long scale = (long)n + exponent;
+    return scale < MAX_DECIMAL_EXPONENT && scale > -MAX_DECIMAL_EXPONENT;
 }
 
 static bool literal(cursor *c, const char *word)
@@ -123,24 +272,78 @@ static bool literal(cursor *c, const char *word)
     return true;
 }
 
-static bool plain_value(cursor *c, rb_scan_value *v, int depth);
+static bool value(cursor *c, rb_scan_value *v);
 
-static bool plain_array(cursor *c, int depth)
+/* Whether the name just added to the open names repeats one of the object
+ * whose names start at `from`. */
+static bool repeated(const cursor *c, size_t from)
 {
-    if (depth >= MAX_ARRAY_DEPTH)
-        return false;
-    c->p++;
-    if (take(c, ']'))
-        return true;
-    rb_scan_value item;
-    do {
-        if (!plain_value(c, &item, depth + 1))
-            return false;
-    } while (take(c, ','));
-    return take(c, ']');
+    size_t last = c->n_names - 1;
+    for (size_t i = from; i < last; i++)
+        if (c->lens[i] == c->lens[last] && memcmp(c->names[i], c->names[last], c->lens[last]) == 0)
+            return true;
+    return false;
 }
 
-static bool plain_value(cursor *c, rb_scan_value *v, int depth)
+/* Opens a nesting level; deeper than --max-json-depth is jansson's to
+ * refuse with its message. */
+static bool deeper(cursor *c)
+{
+    return ++c->depth <= c->max_depth;
+}
+
+static bool array(cursor *c)
+{
+    c->p++;
+    if (!deeper(c))
+        return false;
+    if (!take(c, ']')) {
+        rb_scan_value item;
+        do
+            if (!value(c, &item))
+                return false;
+        while (take(c, ','));
+        if (!take(c, ']'))
+            return false;
+    }
+    c->depth--;
+    return true;
+}
+
+/* An object's members; at the top level (asked != NULL), the values of the
+ * names asked for.  Names with escapes are not decided (a repeat could
+ * hide behind one). */
+static bool object(cursor *c, const char *const *asked, const size_t *asked_len, size_t n_asked,
+                   rb_scan_value *values)
+{
+    if (!take(c, '{') || !deeper(c))
+        return false;
+    size_t from = c->n_names;
+    if (!take(c, '}')) {
+        do {
+            const char *name;
+            size_t len;
+            bool escaped;
+            if (c->n_names == MAX_NAMES_OPEN || !string(c, &name, &len, &escaped, false) || escaped)
+                return false;
+            c->names[c->n_names] = name;
+            c->lens[c->n_names++] = len;
+            rb_scan_value v;
+            if (repeated(c, from) || !take(c, ':') || !value(c, &v))
+                return false;
+            for (size_t i = 0; i < n_asked; i++)
+                if (asked_len[i] == len && memcmp(asked[i], name, len) == 0)
+                    values[i] = v;
+        } while (take(c, ','));
+        if (!take(c, '}'))
+            return false;
+    }
+    c->n_names = from;
+    c->depth--;
+    return true;
+}
+
+static bool value(cursor *c, rb_scan_value *v)
 {
     skip_space(c);
     if (c->p >= c->end)
@@ -148,16 +351,21 @@ static bool plain_value(cursor *c, rb_scan_value *v, int depth)
     const char *start = c->p;
     v->kind = RB_SCAN_OTHER;
     switch (*c->p) {
-    case '"':
-        v->kind = RB_SCAN_STRING;
-        return plain_string(c, &v->text, &v->len);
-    case '[': return plain_array(c, depth);
+    case '"': {
+        bool escaped;
+        if (!string(c, &v->text, &v->len, &escaped, true))
+            return false;
+        v->kind = escaped ? RB_SCAN_OTHER : RB_SCAN_STRING;
+        return true;
+    }
+    case '[': return array(c);
+    case '{': return object(c, NULL, NULL, 0, NULL);
     case 't': return literal(c, "true");
     case 'f': return literal(c, "false");
     case 'n': return literal(c, "null");
     default: {
         bool integer;
-        if (!plain_number(c, &integer))
+        if (!number(c, &integer))
             return false;
         v->kind = integer ? RB_SCAN_INTEGER : RB_SCAN_OTHER;
         v->text = start;
@@ -167,50 +375,21 @@ static bool plain_value(cursor *c, rb_scan_value *v, int depth)
     }
 }
 
-static bool same_name(const char *a, size_t a_len, const char *b, size_t b_len)
+bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n_names, rb_scan_value *values,
+                  rb_buf *decoded)
 {
-    return a_len == b_len && (!a_len || (a[0] == b[0] && memcmp(a, b, a_len) == 0));
-}
-
-/* Whether the name of member `count` repeats an earlier one. */
-static bool repeated(const char *const *names, const size_t *lens, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        if (same_name(names[i], lens[i], names[count], lens[count]))
-            return true;
-    return false;
-}
-
-bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n_names,
-                  rb_scan_value *values)
-{
-    cursor c = {line, line + n};
-    const char *member[MAX_MEMBERS];
-    size_t member_len[MAX_MEMBERS], count = 0, name_len[MAX_NAMES];
-    if (n_names > MAX_NAMES)
+    if (n_names > MAX_ASKED)
         return false;
+    cursor cur = {.p = line, .end = line + n, .max_depth = rb_limits_get()->json_depth, .decoded = decoded};
+    cursor *c = &cur;
+    size_t len[MAX_ASKED];
     for (size_t i = 0; i < n_names; i++) {
         values[i] = (rb_scan_value){RB_SCAN_ABSENT, NULL, 0};
-        name_len[i] = strlen(names[i]);
+        len[i] = strlen(names[i]);
     }
-    if (!take(&c, '{'))
-        return false;
-    if (!take(&c, '}')) {
-        do {
-            rb_scan_value v;
-            if (count == MAX_MEMBERS || !plain_string(&c, &member[count], &member_len[count]) ||
-                repeated(member, member_len, count) || !take(&c, ':') || !plain_value(&c, &v, 0))
-                return false;
-            for (size_t i = 0; i < n_names; i++)
-                if (same_name(names[i], name_len[i], member[count], member_len[count]))
-                    values[i] = v;
-            count++;
-        } while (take(&c, ','));
-        if (!take(&c, '}'))
-            return false;
-    }
-    skip_space(&c);
-    return c.p == c.end;
+    bool ok = object(c, names, len, n_names, values);
+    skip_space(c);
+    return ok && c->p == c->end;
 }
 
 int64_t rb_scan_integer(const rb_scan_value *v)

@@ -1,15 +1,18 @@
 /*
- * line_scan.h — recognising the plain lines of a JSON Lines log without
- * building them, to read the order of an event that no rule can select
- * (prefilter.h).
+ * line_scan.h — reading a line of a JSON Lines log without building it,
+ * for an event that no rule can want (plan.h): only its order and time
+ * matter, and that it is a valid event.
  *
- * A plain line is one flat object whose members are ASCII strings without
- * escapes, integers of at most 18 digits, decimals without an exponent,
- * true, false, null, and arrays of those, no member named twice.  Such a
- * line is valid JSON and jansson reads it to the same values; anything else
- * (escapes, non-ASCII text, nested objects, exponents, long numbers, bad
- * syntax) is not plain and is left to jansson, which also says what is
- * wrong with it.  So the scanner decides only what it is sure of.
+ * The scanner checks what jansson would check — the grammar, UTF-8,
+ * escapes, no member named twice, the --max-json-depth limit — over
+ * objects nested to any depth, and keeps the top-level members asked for.
+ * What it is not sure jansson reads the same way (a NUL, a lone surrogate,
+ * a number that might not fit, a member name with escapes, hundreds of
+ * members) it leaves to jansson, which also says what is wrong with a bad
+ * line.  So the scanner decides only what it is sure of.
+ *
+ * A line's strings written with escapes are decoded for the plan's check
+ * (plan.h): a text a rule needs may hide behind an escape.
  */
 #ifndef RB_LINE_SCAN_H
 #define RB_LINE_SCAN_H
@@ -18,11 +21,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 typedef enum rb_scan_kind {
     RB_SCAN_ABSENT,  /* no such member */
-    RB_SCAN_STRING,  /* text: the characters between the quotes */
+    RB_SCAN_STRING,  /* text: the characters between the quotes (no escape) */
     RB_SCAN_INTEGER, /* text: the digits, with their sign */
-    RB_SCAN_OTHER    /* a decimal, true, false, null or an array */
+    RB_SCAN_OTHER    /* anything else: a decimal, a literal, an array, an
+                        object, a string with escapes */
 } rb_scan_kind;
 
 typedef struct rb_scan_value {
@@ -31,10 +37,13 @@ typedef struct rb_scan_value {
     size_t len;
 } rb_scan_value;
 
-/* Whether line (n bytes) is plain; if so, values[i] is the member named
- * names[i] (n_names of them, at most 8). */
-bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n_names,
-                  rb_scan_value *values);
+/* Whether line (n bytes) is an object that jansson reads; if so,
+ * values[i] is the top-level member named names[i] (n_names of them, at
+ * most 8; a string with escapes is RB_SCAN_OTHER).  decoded (may be NULL)
+ * gets the line's string values that have escapes, decoded, each between
+ * quotes. */
+bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n_names, rb_scan_value *values,
+                  rb_buf *decoded);
 
 /* The integer of an RB_SCAN_INTEGER value (at most 18 digits: it fits). */
 int64_t rb_scan_integer(const rb_scan_value *v);

@@ -6,7 +6,7 @@
  * number, or in --lenient mode a problem that becomes an RBA-INPUT finding.
  *
  * Files are read in large blocks, hashed as they come.  A line that no rule
- * of the pass can select (the engine's prefilter) is not parsed when it is
+ * of the pass can want (the engine's plan) is not parsed when it is
  * a plain line (line_scan.h): its event keeps only its order and time,
  * which is all the pass needs of it.
  */
@@ -22,7 +22,7 @@
 
 #include "line_scan.h"
 #include "loader.h"
-#include "prefilter.h"
+#include "plan.h"
 #include "util.h"
 
 static bool is_blank(const char *s, size_t n)
@@ -76,6 +76,7 @@ typedef struct jsonl_reader {
     long line_no;
     rb_sha256 *hash;     /* of a file's bytes read so far */
     uint64_t bytes;
+    rb_buf decoded;      /* the escaped strings of the line being scanned */
 } jsonl_reader;
 
 static void jsonl_close(void *state)
@@ -98,6 +99,7 @@ static void jsonl_free(void *state)
     free(r->buf);
     free(r->path);
     free(r->data);
+    rb_buf_free(&r->decoded);
     free(r);
 }
 
@@ -236,18 +238,27 @@ static const char *line_event(jsonl_reader *r, const char *line, size_t n, rb_ev
     return problem;
 }
 
-/* A line no rule can select (prefilter.h) becomes an event with its order
- * and no fields, when it is a plain line of a valid event; anything else
- * is parsed, so that its mistakes are reported as always. */
+/* A line no rule can want (plan.h) becomes an event with its order
+ * and no fields, when the scanner is sure it is a valid event
+ * (line_scan.h); anything else is parsed, so that its mistakes are
+ * reported as always.  A line with escapes is checked against the plan
+ * once more with its escaped strings decoded. */
 static bool unread_event(jsonl_reader *r, const rb_evidence *ev, const char *line, size_t n,
                          rb_event *out)
 {
     static const char *const names[] = {"ts", "type", "seq"};
     rb_scan_value v[3];
     int64_t ts;
-    if (r->mapped || !ev->prefilter || rb_prefilter_may_select(ev->prefilter, line, n) ||
-        !rb_line_scan(line, n, names, 3, v) || v[1].kind != RB_SCAN_STRING ||
-        !rb_scan_time(&v[0], &ts) || (v[2].kind != RB_SCAN_ABSENT && v[2].kind != RB_SCAN_INTEGER))
+    if (r->mapped || !ev->plan || rb_plan_may_select(ev->plan, line, n, NULL, 0))
+        return false;
+    rb_buf *decoded = memchr(line, '\\', n) ? &r->decoded : NULL;
+    if (decoded && decoded->data) {
+        decoded->len = 0;
+        decoded->data[0] = '\0';
+    }
+    if (!rb_line_scan(line, n, names, 3, v, decoded) || v[1].kind != RB_SCAN_STRING ||
+        !rb_scan_time(&v[0], &ts) || (v[2].kind != RB_SCAN_ABSENT && v[2].kind != RB_SCAN_INTEGER) ||
+        (decoded && decoded->len && rb_plan_may_select(ev->plan, line, n, decoded->data, decoded->len)))
         return false;
     bool has_seq = v[2].kind == RB_SCAN_INTEGER;
     rb_event_init_unread(out, ts, has_seq, has_seq ? rb_scan_integer(&v[2]) : 0,

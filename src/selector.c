@@ -958,3 +958,90 @@ json_t *rb_selector_needs(const rb_selector *sel)
 {
     return node_needs(&sel->root);
 }
+
+/* ---- the values a field must have (an index of rules by event type) ---- */
+
+/* The strings a leaf on `field` lets the field be: its operands of a plain
+ * equality or `in` (typed, case-sensitive, constant); NULL when the leaf
+ * is on another field or lets it be anything else. */
+static json_t *leaf_values(const leaf *l, const char *field)
+{
+    if (strcmp(rb_jsonpath_text(l->field), field) != 0 || l->negate || l->len || l->icase || l->refmask ||
+        (l->op != OP_EQ && l->op != OP_IN) || !l->n)
+        return NULL;
+    json_t *set = json_array();
+    for (size_t i = 0; i < l->n; i++) {
+        if (!l->items[i].value || !json_is_string(l->items[i].value)) {
+            json_decref(set);
+            return NULL;
+        }
+        json_array_append(set, l->items[i].value);
+    }
+    return set;
+}
+
+/* Whether a set (array of strings) holds s. */
+static bool set_has(const json_t *set, const json_t *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(set, i, v)
+        if (json_equal(v, s))
+            return true;
+    return false;
+}
+
+/* a AND b of two constraints (NULL: any value); takes both. */
+static json_t *values_and(json_t *a, json_t *b)
+{
+    if (!a || !b)
+        return a ? a : b;
+    json_t *both = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+        if (set_has(b, v))
+            json_array_append(both, v);
+    json_decref(a);
+    json_decref(b);
+    return both;
+}
+
+static json_t *node_values(const node *n, const char *field)
+{
+    switch (n->kind) {
+    case NODE_LEAF: return leaf_values(&n->leaf, field);
+    case NODE_NOT: return NULL;
+    case NODE_AND: {
+        json_t *set = NULL;
+        for (size_t i = 0; i < n->n; i++)
+            set = values_and(set, node_values(&n->kids[i], field));
+        return set;
+    }
+    case NODE_OR: {
+        if (!n->n)
+            return NULL;
+        json_t *set = json_array();
+        for (size_t i = 0; i < n->n; i++) {
+            json_t *kid = node_values(&n->kids[i], field);
+            if (!kid) {
+                json_decref(set);
+                return NULL;
+            }
+            size_t k;
+            json_t *v;
+            json_array_foreach(kid, k, v)
+                if (!set_has(set, v))
+                    json_array_append(set, v);
+            json_decref(kid);
+        }
+        return set;
+    }
+    }
+    return NULL;
+}
+
+json_t *rb_selector_field_values(const rb_selector *sel, const char *field)
+{
+    return node_values(&sel->root, field);
+}

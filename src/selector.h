@@ -88,6 +88,13 @@ bool rb_selector_match(const rb_selector *sel, const json_t *value);
 /* True when the selector refers to "{name.…}" anywhere. */
 bool rb_selector_refers(const rb_selector *sel, const char *name);
 
+/* The string values `field` (a dotted path) must have for sel not to be
+ * false on a value: a new array of strings (perhaps empty: no value will
+ * do), or NULL when sel does not restrict the field to strings it names
+ * (an `any:` alternative without it, a negation, a pattern, a reference).
+ * What an index of rules by event `type` is built from. */
+json_t *rb_selector_field_values(const rb_selector *sel, const char *field);
+
 /*
  * What the JSON text of an event must hold for sel to match it, when that
  * text has no escapes (no backslash): a new array of groups, all of which
