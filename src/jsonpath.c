@@ -120,6 +120,11 @@ const char *rb_jsonpath_text(const rb_jsonpath *p)
     return p->text;
 }
 
+const char *rb_jsonpath_head(const rb_jsonpath *p)
+{
+    return p->n ? p->segs[0].key : NULL;
+}
+
 json_t *rb_jsonpath_get(const json_t *root, const char *dotted)
 {
     rb_jsonpath *p = rb_jsonpath_compile(dotted);

@@ -28,6 +28,10 @@ json_t *rb_jsonpath_lookup(const rb_jsonpath *p, const json_t *root);
 /* The source text the path was compiled from (borrowed). */
 const char *rb_jsonpath_text(const rb_jsonpath *p);
 
+/* The first key of the path ("detail" of "detail.code"), or NULL for the
+ * empty path (the whole value); borrowed. */
+const char *rb_jsonpath_head(const rb_jsonpath *p);
+
 /* One-shot lookup of a dotted path (compiles and frees). */
 json_t *rb_jsonpath_get(const json_t *root, const char *dotted);
 

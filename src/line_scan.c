@@ -42,6 +42,7 @@ typedef struct cursor {
     size_t lens[MAX_NAMES_OPEN];
     size_t n_names;            /* names of the open objects, innermost last */
     rb_buf *decoded;           /* strings with escapes, decoded; may be NULL */
+    rb_buf text;               /* the string being built, decoded */
 } cursor;
 
 static inline void skip_space(cursor *c)
@@ -164,17 +165,31 @@ static bool escape(cursor *c, rb_buf *out)
     return true;
 }
 
+/* Appends to out and into (each may be NULL) the bytes [from, to). */
+static void copy_run(rb_buf *out, rb_buf *into, const char *from, const char *to)
+{
+    if (out)
+        rb_buf_append(out, from, (size_t)(to - from));
+    if (into)
+        rb_buf_append(into, from, (size_t)(to - from));
+}
+
 /* A string at c->p (after skipping space): its raw text between the quotes
- * in *text, *len; *escaped tells whether it holds escapes.  When it does
- * and c->decoded is set (and `record`), its decoded text is appended there
- * between quotes. */
-static bool string(cursor *c, const char **text, size_t *len, bool *escaped, bool record)
+ * in *text, *len; *escaped tells whether it holds escapes.  When it does,
+ * its decoded text goes to `into` (when not NULL; emptied first), and to
+ * c->decoded between quotes when `record`. */
+static bool string(cursor *c, const char **text, size_t *len, bool *escaped, bool record, rb_buf *into)
 {
     if (!take(c, '"'))
         return false;
-    const char *start = c->p;
+    const char *start = c->p, *run = start; /* run: not yet copied */
     *escaped = false;
     rb_buf *out = NULL;
+    if (into) {
+        into->len = 0;
+        if (into->data)
+            into->data[0] = '\0';
+    }
     for (;;) {
         while (c->end - c->p >= 8) {
             uint64_t w;
@@ -191,25 +206,30 @@ static bool string(cursor *c, const char **text, size_t *len, bool *escaped, boo
         if (ch < 0x20)
             return false;
         if (ch == '\\') {
-            if (!*escaped && record && c->decoded) {
-                /* what came before the first escape, then the rest decoded */
-                out = c->decoded;
-                rb_buf_putc(out, '"');
-                rb_buf_append(out, start, (size_t)(c->p - start));
+            if (!*escaped) {
+                out = record ? c->decoded : NULL;
+                if (out)
+                    rb_buf_putc(out, '"');
+                *escaped = true;
             }
-            *escaped = true;
+            copy_run(out, into, run, c->p);
             c->p++;
+            const char *from = c->p;
             if (!escape(c, out))
                 return false;
+            /* decoded once more for `into`: escapes are rare, and short */
+            if (into && !escape(&(cursor){.p = from, .end = c->end}, into))
+                return false;
+            run = c->p;
             continue;
         }
         size_t n = ch < 0x80 ? 1 : utf8_sequence((const unsigned char *)c->p, (const unsigned char *)c->end);
         if (!n)
             return false;
-        if (out)
-            rb_buf_append(out, c->p, n);
         c->p += n;
     }
+    if (*escaped)
+        copy_run(out, into, run, c->p);
     *text = start;
     *len = (size_t)(c->p - start);
     c->p++;
@@ -324,7 +344,7 @@ static bool object(cursor *c, const char *const *asked, const size_t *asked_len,
             const char *name;
             size_t len;
             bool escaped;
-            if (c->n_names == MAX_NAMES_OPEN || !string(c, &name, &len, &escaped, false) || escaped)
+            if (c->n_names == MAX_NAMES_OPEN || !string(c, &name, &len, &escaped, false, NULL) || escaped)
                 return false;
             c->names[c->n_names] = name;
             c->lens[c->n_names++] = len;
@@ -353,7 +373,7 @@ static bool value(cursor *c, rb_scan_value *v)
     switch (*c->p) {
     case '"': {
         bool escaped;
-        if (!string(c, &v->text, &v->len, &escaped, true))
+        if (!string(c, &v->text, &v->len, &escaped, true, NULL))
             return false;
         v->kind = escaped ? RB_SCAN_OTHER : RB_SCAN_STRING;
         return true;

@@ -1045,3 +1045,52 @@ json_t *rb_selector_field_values(const rb_selector *sel, const char *field)
 {
     return node_values(&sel->root, field);
 }
+
+/* ---- the members a selector reads (the fields an event must carry) ---- */
+
+/* Adds to names the first segments of a template's references ("{first.x}"
+ * names the field x of the event bound to first; "{x.y}", the field x):
+ * both segments, as the reader cannot tell a binding from a field. */
+static bool note_ref(void *names, const char *ref)
+{
+    const char *dot = strchr(ref, '.');
+    char *head = rb_xstrndup(ref, dot ? (size_t)(dot - ref) : strlen(ref));
+    json_object_set_new(names, head, json_true());
+    free(head);
+    if (dot) {
+        const char *next = strchr(dot + 1, '.');
+        char *second = rb_xstrndup(dot + 1, next ? (size_t)(next - dot - 1) : strlen(dot + 1));
+        json_object_set_new(names, second, json_true());
+        free(second);
+    }
+    return true;
+}
+
+void rb_selector_names_refs(const char *tpl, json_t *names)
+{
+    rb_template_each_ref(tpl, note_ref, names);
+}
+
+static void node_fields(const node *n, json_t *names)
+{
+    if (n->kind != NODE_LEAF) {
+        for (size_t i = 0; i < n->n; i++)
+            node_fields(&n->kids[i], names);
+        return;
+    }
+    const char *head = rb_jsonpath_head(n->leaf.field);
+    if (head)
+        json_object_set_new(names, head, json_true());
+    for (size_t i = 0; i < n->leaf.n; i++) {
+        const operand *o = &n->leaf.items[i];
+        if (o->ref_path && rb_jsonpath_head(o->ref_path))
+            json_object_set_new(names, rb_jsonpath_head(o->ref_path), json_true());
+        if (o->tpl)
+            rb_selector_names_refs(o->tpl, names);
+    }
+}
+
+void rb_selector_fields(const rb_selector *sel, json_t *names)
+{
+    node_fields(&sel->root, names);
+}

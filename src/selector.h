@@ -88,6 +88,16 @@ bool rb_selector_match(const rb_selector *sel, const json_t *value);
 /* True when the selector refers to "{name.…}" anywhere. */
 bool rb_selector_refers(const rb_selector *sel, const char *name);
 
+/* Adds to names (an object used as a set) the top-level members of an
+ * event that sel reads: the first key of every field it tests, and of
+ * every field of a bound event it compares with ("{first.nonce}"). */
+void rb_selector_fields(const rb_selector *sel, json_t *names);
+
+/* Adds to names the first and second segments of every reference of a
+ * template ("{then.detail.code}" adds then and detail): the members a
+ * message or an embedded reference may read. */
+void rb_selector_names_refs(const char *tpl, json_t *names);
+
 /* The string values `field` (a dotted path) must have for sel not to be
  * false on a value: a new array of strings (perhaps empty: no value will
  * do), or NULL when sel does not restrict the field to strings it names

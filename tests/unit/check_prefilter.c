@@ -169,11 +169,13 @@ END_TEST
 START_TEST(scan_decodes_escaped_strings)
 {
     static const char line[] = "{\"type\":\"dead\\u005fletter\",\"s\":\"beam\\u002ebus\",\"p\":\"plain\","
-                               "\"q\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"o\":{\"k\":\"x\\ty\"}}";
+                               "\"q\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"o\":{\"k\":\"x\\ty\"},"
+                               "\"long\":\"0123456789abcdef\\n0123456789abcdefFORBIDDEN0123456789\"}";
     rb_scan_value v[3];
     rb_buf decoded = {0};
     ck_assert(rb_line_scan(line, strlen(line), names, 3, v, &decoded));
-    ck_assert_str_eq(decoded.data, "\"dead_letter\"\"beam.bus\"\"a\"b\xc3\xa9\xf0\x9f\x98\x80\"\"x\ty\"");
+    ck_assert_str_eq(decoded.data, "\"dead_letter\"\"beam.bus\"\"a\"b\xc3\xa9\xf0\x9f\x98\x80\"\"x\ty\""
+                                   "\"0123456789abcdef\n0123456789abcdefFORBIDDEN0123456789\"");
     rb_buf_free(&decoded);
 }
 END_TEST
