@@ -152,6 +152,7 @@ const rb_check_kind rb_check_after = {
     .start = after_start,
     .event = after_event,
     .interest = rb_pair_interest,
+    .fields = rb_check_no_more_fields,
     .finish = after_finish,
     .stop = after_stop,
 };

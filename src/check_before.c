@@ -151,6 +151,7 @@ const rb_check_kind rb_check_before = {
     .start = before_start,
     .event = before_event,
     .interest = rb_pair_interest,
+    .fields = rb_check_no_more_fields,
     .finish = before_finish,
     .stop = before_stop,
 };

@@ -129,5 +129,6 @@ const rb_check_kind rb_check_between = {
     .start = between_start,
     .event = between_event,
     .interest = between_interest,
+    .fields = rb_check_no_more_fields,
     .stop = between_stop,
 };

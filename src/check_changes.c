@@ -152,6 +152,15 @@ static rb_code changes_compile(rb_rule *rule, const rb_check_src *src, rb_error 
     return rc ? rc : rb_check_duration(rule, src, "within", &c->has_within, &c->within, err);
 }
 
+/* What a config_change says (config_diff.h) and the finding reports of it. */
+static void changes_fields(const rb_rule *rule, json_t *names)
+{
+    (void)rule;
+    static const char *const change[] = {"file", "path", "op", "old", "new", "line", "commit"};
+    for (size_t i = 0; i < sizeof change / sizeof *change; i++)
+        json_object_set_new(names, change[i], json_true());
+}
+
 /* A change is opened by a config_change and followed up by its requires;
  * another event only tells the time, and a change past its window is
  * reported the same at the next event of interest or at the end. */
@@ -319,8 +328,7 @@ static void report_change(const rb_rule *rule, const changes_check *c, const cha
     for (size_t i = 0; i < c->n_requires; i++) {
         if (oc->met[i].fields) {
             /* what met a requirement proves it, without placing the finding */
-            if (json_array_size(f->evidence) < RB_FINDING_MAX_EVIDENCE)
-                json_array_append(f->evidence, oc->met[i].fields);
+            rb_finding_add_evidence(f, &oc->met[i]);
             continue;
         }
         json_t *spec = resolve_requirement(json_array_get(c->require_specs, i), &scope);
@@ -444,6 +452,7 @@ const rb_check_kind rb_check_changes = {
     .start = changes_start,
     .event = changes_event,
     .interest = changes_interest,
+    .fields = changes_fields,
     .finish = changes_finish,
     .stop = changes_stop,
 };

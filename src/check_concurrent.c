@@ -145,6 +145,14 @@ static size_t concurrent_interest(const rb_rule *rule, const rb_selector **out, 
     return 2;
 }
 
+/* An interval's id and group. */
+static void concurrent_fields(const rb_rule *rule, json_t *names)
+{
+    const concurrent_check *c = rule->check_data;
+    rb_fields_of_path(c->id, names);
+    rb_fields_of_path(c->group, names);
+}
+
 static void concurrent_event(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run)
 {
     const concurrent_check *c = rule->check_data;
@@ -177,5 +185,6 @@ const rb_check_kind rb_check_concurrent = {
     .start = concurrent_start,
     .event = concurrent_event,
     .interest = concurrent_interest,
+    .fields = concurrent_fields,
     .stop = concurrent_stop,
 };

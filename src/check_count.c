@@ -116,6 +116,7 @@ const rb_check_kind rb_check_count = {
     .start = count_start,
     .event = count_event,
     .interest = count_interest,
+    .fields = rb_check_no_more_fields,
     .finish = count_finish,
     .stop = free,
 };

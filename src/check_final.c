@@ -82,6 +82,16 @@ static void final_stop(void *state)
     rb_keymap_free(state);
 }
 
+/* The last event of each key: its field, and whether its key's events
+ * met `select`. */
+static void final_fields(const rb_rule *rule, json_t *names)
+{
+    const final_check *c = rule->check_data;
+    rb_fields_of_path(c->field, names);
+    if (c->select)
+        rb_selector_fields(c->select, names);
+}
+
 static void final_event(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run)
 {
     (void)run;
@@ -149,6 +159,7 @@ const rb_check_kind rb_check_final = {
     .free_data = final_free,
     .start = final_start,
     .event = final_event,
+    .fields = final_fields,
     .finish = final_finish,
     .stop = final_stop,
 };

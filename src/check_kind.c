@@ -233,11 +233,8 @@ void rb_run_report(rb_run *run, const rb_rule *rule, const json_t *key, const rb
     if (primary)
         rb_finding_add_event(f, primary);
     for (size_t i = 0; i < n; i++)
-        if (partners[i]) {
-            /* partners prove the finding but do not place it */
-            if (json_array_size(f->evidence) < RB_FINDING_MAX_EVIDENCE)
-                json_array_append(f->evidence, partners[i]->fields);
-        }
+        if (partners[i])
+            rb_finding_add_evidence(f, partners[i]); /* proves it, does not place it */
     rb_message_ctx ctx = {primary ? primary->fields : NULL, b, vars};
     rb_finding_render(f, &ctx);
     rb_run_emit(run, f);
@@ -247,13 +244,14 @@ rb_event rb_event_keep(const rb_event *ev)
 {
     rb_event kept = *ev;
     json_incref(kept.fields);
+    kept.text_owned = false;
+    rb_event_own_text(&kept);
     return kept;
 }
 
 void rb_event_release(rb_event *ev)
 {
-    json_decref(ev->fields);
-    ev->fields = NULL;
+    rb_event_clear(ev);
 }
 
 void rb_event_list_push(rb_event_list *list, const rb_event *ev)
@@ -301,4 +299,16 @@ size_t rb_rule_interest(const rb_rule *rule, const rb_selector **out)
 {
     size_t n = rule->check->interest ? rule->check->interest(rule, out, RB_MAX_INTEREST) : 0;
     return n > RB_MAX_INTEREST ? 0 : n;
+}
+
+void rb_check_no_more_fields(const rb_rule *rule, json_t *names)
+{
+    (void)rule, (void)names;
+}
+
+void rb_fields_of_path(const rb_jsonpath *path, json_t *names)
+{
+    const char *head = path ? rb_jsonpath_head(path) : NULL;
+    if (head)
+        json_object_set_new(names, head, json_true());
 }

@@ -146,6 +146,12 @@ struct rb_check_kind {
      * indexes rules by the event types they can want, and plans the lines
      * no rule can want (plan_build.h). */
     size_t (*interest)(const rb_rule *rule, const rb_selector **out, size_t max);
+    /* Adds to names (an object used as a set) the top-level members of an
+     * event that `event` and what it reports read, beyond its interest's
+     * selectors and the rule's own `events:`, key and message: so that a
+     * reader may build only those members of an event (plan.h).  NULL when
+     * the kind cannot say: then every member of every event is built. */
+    void (*fields)(const rb_rule *rule, json_t *names);
 };
 
 /* A check names at most this many selectors of interest before it counts
@@ -156,6 +162,12 @@ struct rb_check_kind {
  * for RB_MAX_INTEREST); 0 when the rule wants every event its `events:`
  * selects. */
 size_t rb_rule_interest(const rb_rule *rule, const rb_selector **out);
+
+/* A kind's `fields` when it reads nothing beyond its interest. */
+void rb_check_no_more_fields(const rb_rule *rule, json_t *names);
+
+/* Adds the first key of path (may be NULL) to names. */
+void rb_fields_of_path(const rb_jsonpath *path, json_t *names);
 
 /* Helpers for compile functions; each sets RB_ERULE naming the line. */
 

@@ -56,4 +56,5 @@ const rb_check_kind rb_check_match = {
     .event = match_event,
     .document = match_document,
     .interest = match_interest,
+    .fields = rb_check_no_more_fields,
 };

@@ -87,6 +87,12 @@ static const char *problem_of(int64_t value, int64_t expected)
     return value < expected ? "backwards" : NULL;
 }
 
+/* Every event its `events:` select, for the numbers of its field. */
+static void sequence_fields(const rb_rule *rule, json_t *names)
+{
+    rb_fields_of_path(((const sequence_check *)rule->check_data)->field, names);
+}
+
 static void sequence_event(void *state, const rb_rule *rule, const rb_event *ev, rb_run *run)
 {
     const sequence_check *c = rule->check_data;
@@ -117,5 +123,6 @@ const rb_check_kind rb_check_sequence = {
     .free_data = sequence_free,
     .start = sequence_start,
     .event = sequence_event,
+    .fields = sequence_fields,
     .stop = sequence_stop,
 };

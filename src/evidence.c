@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_limits.h"
 #include "timeutil.h"
 #include "util.h"
 
@@ -31,7 +32,7 @@ void rb_evidence_free(rb_evidence *ev)
     if (!ev)
         return;
     for (size_t i = 0; i < ev->n_buffered; i++)
-        json_decref(ev->buffered[i].fields);
+        rb_event_clear(&ev->buffered[i]);
     for (size_t i = 0; i < ev->n_docs; i++) {
         json_decref(ev->docs[i].value);
         json_decref(ev->docs[i].meta);
@@ -207,12 +208,9 @@ const char *rb_event_init(rb_event *e, json_t *fields, rb_origin origin, uint64_
     if (why)
         return why;
     json_t *seq = json_object_get(fields, "seq");
-    e->fields = fields;
-    e->ts = ts;
-    e->has_seq = seq != NULL;
-    e->seq = seq ? (int64_t)json_integer_value(seq) : 0;
-    e->order = event_order(origin, position);
-    e->origin = origin;
+    *e = (rb_event){.fields = fields, .ts = ts, .has_seq = seq != NULL,
+                    .seq = seq ? (int64_t)json_integer_value(seq) : 0, .order = event_order(origin, position),
+                    .origin = origin};
     return NULL;
 }
 
@@ -223,10 +221,41 @@ void rb_event_init_unread(rb_event *e, int64_t ts, bool has_seq, int64_t seq, rb
                     .order = event_order(origin, position)};
 }
 
+/* Holds an event in the evidence: with its own text, as its reader's
+ * buffer moves on. */
 static void push_buffered(rb_evidence *ev, const rb_event *e)
 {
     rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1, sizeof *ev->buffered);
-    ev->buffered[ev->n_buffered++] = *e;
+    ev->buffered[ev->n_buffered] = *e;
+    rb_event_own_text(&ev->buffered[ev->n_buffered++]);
+}
+
+json_t *rb_event_whole(const rb_event *ev)
+{
+    if (!ev->text)
+        return json_incref(ev->fields);
+    json_error_t e;
+    json_t *whole = rb_json_parse(ev->text, ev->text_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+    /* the text was read whole once already (line_scan.h): it parses */
+    return whole ? whole : json_incref(ev->fields);
+}
+
+void rb_event_own_text(rb_event *ev)
+{
+    if (!ev->text || ev->text_owned)
+        return;
+    ev->text = rb_xstrndup(ev->text, ev->text_len);
+    ev->text_owned = true;
+}
+
+void rb_event_clear(rb_event *ev)
+{
+    json_decref(ev->fields);
+    ev->fields = NULL;
+    if (ev->text_owned)
+        free((char *)ev->text);
+    ev->text = NULL;
+    ev->text_owned = false;
 }
 
 const char *rb_evidence_add_event(rb_evidence *ev, rb_origin origin, json_t *fields)

@@ -112,7 +112,24 @@ struct rb_event {
     bool has_seq;
     uint64_t order;   /* input index, then position in it: the last tie-break */
     rb_origin origin;
+    /* An event whose fields hold only the members the pass's rules read
+     * (plan.h) keeps the text it was read from, to be read whole when a
+     * finding shows it (rb_event_whole); NULL for an event read whole. */
+    const char *text;
+    size_t text_len;
+    bool text_owned;  /* text is the event's own copy (a kept event) */
 };
+
+/* The whole object of an event, as its input holds it (a new reference):
+ * its fields, or, for an event read in part, its text read again. */
+json_t *rb_event_whole(const rb_event *ev);
+
+/* Makes an event's text its own copy, so that it outlives the reader's
+ * buffer (an event kept past its pass, or held by the evidence). */
+void rb_event_own_text(rb_event *ev);
+
+/* Releases what an event owns: its fields and its text. */
+void rb_event_clear(rb_event *ev);
 
 /* The ts of an event that has no time (a change between two plain files,
  * a JUnit case with no usable timestamp): before every other event, and

@@ -99,11 +99,16 @@ void rb_finding_add_origin(rb_finding *f, rb_origin origin)
     f->origins[f->n_origins++] = origin;
 }
 
+void rb_finding_add_evidence(rb_finding *f, const rb_event *ev)
+{
+    if (json_array_size(f->evidence) < RB_FINDING_MAX_EVIDENCE)
+        json_array_append_new(f->evidence, rb_event_whole(ev));
+}
+
 void rb_finding_add_event(rb_finding *f, const rb_event *ev)
 {
     rb_finding_add_origin(f, ev->origin);
-    if (json_array_size(f->evidence) < RB_FINDING_MAX_EVIDENCE)
-        json_array_append(f->evidence, ev->fields);
+    rb_finding_add_evidence(f, ev);
 }
 
 /* What a message template is rendered against. */

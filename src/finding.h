@@ -61,6 +61,10 @@ void rb_finding_add_origin(rb_finding *f, rb_origin origin);
 /* Adds an event: its origin, and its fields as evidence (up to the cap). */
 void rb_finding_add_event(rb_finding *f, const rb_event *ev);
 
+/* Adds an event as evidence only (up to the cap): the whole event, even
+ * when the pass read only some of its members (rb_event_whole). */
+void rb_finding_add_evidence(rb_finding *f, const rb_event *ev);
+
 /* What a message template can refer to (template.h): `vars` members (e.g.
  * prev, missing_from), "key", "NAME.FIELD" of a bound event ("first",
  * "then", ...), a rule parameter, or a field of the primary event or

@@ -292,7 +292,17 @@ static bool literal(cursor *c, const char *word)
     return true;
 }
 
-static bool value(cursor *c, rb_scan_value *v);
+/* What a walk over an object builds: nothing (NULL out), or its value,
+ * with every member, or at the top level only the members named in keep
+ * (sorted; n_keep of them). */
+typedef struct building {
+    json_t **out;
+    const char *const *keep; /* NULL: every member */
+    size_t n_keep;
+    bool left_out;           /* some member was not built */
+} building;
+
+static bool value(cursor *c, rb_scan_value *v, json_t **out);
 
 /* Whether the name just added to the open names repeats one of the object
  * whose names start at `from`. */
@@ -312,32 +322,82 @@ static bool deeper(cursor *c)
     return ++c->depth <= c->max_depth;
 }
 
-static bool array(cursor *c)
+/* The value a number's text stands for, as jansson makes it: an integer
+ * through strtoll, anything else a real through strtod. */
+static json_t *number_json(const char *text, size_t len, bool integer)
+{
+    char small[64];
+    char *copy = len < sizeof small ? small : rb_xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    json_t *v = integer ? json_integer(strtoll(copy, NULL, 10)) : json_real(strtod(copy, NULL));
+    if (copy != small)
+        free(copy);
+    return v;
+}
+
+/* Drops what was built of a value the line turned out to make unsure. */
+static bool unbuilt(json_t **out)
+{
+    if (out) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return false;
+}
+
+static bool array(cursor *c, json_t **out)
 {
     c->p++;
     if (!deeper(c))
         return false;
+    if (out)
+        *out = json_array();
     if (!take(c, ']')) {
         rb_scan_value item;
-        do
-            if (!value(c, &item))
-                return false;
-        while (take(c, ','));
+        do {
+            json_t *built = NULL;
+            if (!value(c, &item, out ? &built : NULL))
+                return unbuilt(out);
+            if (out)
+                json_array_append_new(*out, built);
+        } while (take(c, ','));
         if (!take(c, ']'))
-            return false;
+            return unbuilt(out);
     }
     c->depth--;
     return true;
 }
 
+static bool kept(const building *b, const char *name, size_t len)
+{
+    if (!b->keep)
+        return true;
+    size_t lo = 0, hi = b->n_keep;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int cmp = strncmp(b->keep[mid], name, len);
+        if (cmp == 0 && b->keep[mid][len] == '\0')
+            return true;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
 /* An object's members; at the top level (asked != NULL), the values of the
  * names asked for.  Names with escapes are not decided (a repeat could
- * hide behind one). */
+ * hide behind one).  With b, builds the object as b says. */
 static bool object(cursor *c, const char *const *asked, const size_t *asked_len, size_t n_asked,
-                   rb_scan_value *values)
+                   rb_scan_value *values, building *b)
 {
     if (!take(c, '{') || !deeper(c))
         return false;
+    json_t **out = b ? b->out : NULL;
+    if (out)
+        *out = json_object();
     size_t from = c->n_names;
     if (!take(c, '}')) {
         do {
@@ -345,25 +405,34 @@ static bool object(cursor *c, const char *const *asked, const size_t *asked_len,
             size_t len;
             bool escaped;
             if (c->n_names == MAX_NAMES_OPEN || !string(c, &name, &len, &escaped, false, NULL) || escaped)
-                return false;
+                return unbuilt(out);
             c->names[c->n_names] = name;
             c->lens[c->n_names++] = len;
             rb_scan_value v;
-            if (repeated(c, from) || !take(c, ':') || !value(c, &v))
-                return false;
+            json_t *member = NULL;
+            bool build = out && kept(b, name, len);
+            if (out && !build)
+                b->left_out = true;
+            if (repeated(c, from) || !take(c, ':') || !value(c, &v, build ? &member : NULL))
+                return unbuilt(out);
+            if (build) {
+                char *key = rb_xstrndup(name, len);
+                json_object_set_new_nocheck(*out, key, member);
+                free(key);
+            }
             for (size_t i = 0; i < n_asked; i++)
                 if (asked_len[i] == len && memcmp(asked[i], name, len) == 0)
                     values[i] = v;
         } while (take(c, ','));
         if (!take(c, '}'))
-            return false;
+            return unbuilt(out);
     }
     c->n_names = from;
     c->depth--;
     return true;
 }
 
-static bool value(cursor *c, rb_scan_value *v)
+static bool value(cursor *c, rb_scan_value *v, json_t **out)
 {
     skip_space(c);
     if (c->p >= c->end)
@@ -373,16 +442,30 @@ static bool value(cursor *c, rb_scan_value *v)
     switch (*c->p) {
     case '"': {
         bool escaped;
-        if (!string(c, &v->text, &v->len, &escaped, true, NULL))
+        if (!string(c, &v->text, &v->len, &escaped, true, out ? &c->text : NULL))
             return false;
         v->kind = escaped ? RB_SCAN_OTHER : RB_SCAN_STRING;
+        if (out)
+            *out = escaped ? json_stringn_nocheck(c->text.data, c->text.len) : json_stringn_nocheck(v->text, v->len);
         return true;
     }
-    case '[': return array(c);
-    case '{': return object(c, NULL, NULL, 0, NULL);
-    case 't': return literal(c, "true");
-    case 'f': return literal(c, "false");
-    case 'n': return literal(c, "null");
+    case '[': return array(c, out);
+    case '{': {
+        building whole = {out, NULL, 0, false};
+        return object(c, NULL, NULL, 0, NULL, out ? &whole : NULL);
+    }
+    case 't':
+        if (out)
+            *out = json_true();
+        return literal(c, "true") || unbuilt(out);
+    case 'f':
+        if (out)
+            *out = json_false();
+        return literal(c, "false") || unbuilt(out);
+    case 'n':
+        if (out)
+            *out = json_null();
+        return literal(c, "null") || unbuilt(out);
     default: {
         bool integer;
         if (!number(c, &integer))
@@ -390,9 +473,24 @@ static bool value(cursor *c, rb_scan_value *v)
         v->kind = integer ? RB_SCAN_INTEGER : RB_SCAN_OTHER;
         v->text = start;
         v->len = (size_t)(c->p - start);
+        if (out)
+            *out = number_json(v->text, v->len, integer);
         return true;
     }
     }
+}
+
+/* Walks a whole line: one object and nothing after it. */
+static bool walk_line(cursor *c, const char *const *names, size_t n_names, rb_scan_value *values, building *b)
+{
+    size_t len[MAX_ASKED];
+    for (size_t i = 0; i < n_names; i++) {
+        values[i] = (rb_scan_value){RB_SCAN_ABSENT, NULL, 0};
+        len[i] = strlen(names[i]);
+    }
+    bool ok = object(c, names, len, n_names, values, b);
+    skip_space(c);
+    return ok && c->p == c->end;
 }
 
 bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n_names, rb_scan_value *values,
@@ -400,16 +498,23 @@ bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n
 {
     if (n_names > MAX_ASKED)
         return false;
-    cursor cur = {.p = line, .end = line + n, .max_depth = rb_limits_get()->json_depth, .decoded = decoded};
-    cursor *c = &cur;
-    size_t len[MAX_ASKED];
-    for (size_t i = 0; i < n_names; i++) {
-        values[i] = (rb_scan_value){RB_SCAN_ABSENT, NULL, 0};
-        len[i] = strlen(names[i]);
+    cursor c = {.p = line, .end = line + n, .max_depth = rb_limits_get()->json_depth, .decoded = decoded};
+    return walk_line(&c, names, n_names, values, NULL);
+}
+
+json_t *rb_line_build(const char *line, size_t n, const char *const *keep, size_t n_keep, bool *partial)
+{
+    cursor c = {.p = line, .end = line + n, .max_depth = rb_limits_get()->json_depth};
+    json_t *object = NULL;
+    building b = {&object, keep, n_keep, false};
+    bool ok = walk_line(&c, NULL, 0, NULL, &b);
+    rb_buf_free(&c.text);
+    if (!ok) {
+        json_decref(object);
+        return NULL;
     }
-    bool ok = object(c, names, len, n_names, values);
-    skip_space(c);
-    return ok && c->p == c->end;
+    *partial = b.left_out;
+    return object;
 }
 
 int64_t rb_scan_integer(const rb_scan_value *v)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "util.h"
 
 typedef enum rb_scan_kind {
@@ -44,6 +46,14 @@ typedef struct rb_scan_value {
  * quotes. */
 bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n_names, rb_scan_value *values,
                   rb_buf *decoded);
+
+/* The object of a line, as rb_line_scan checks it, when the scanner is sure
+ * jansson reads it so (a new reference; else NULL: ask jansson): with
+ * every member, or, when keep is not NULL, only the top-level members
+ * named there (n_keep names in strcmp order) — then *partial says whether
+ * any was left out.  Values are made as jansson makes them: strings
+ * decoded, integers by strtoll, other numbers by strtod, keys in order. */
+json_t *rb_line_build(const char *line, size_t n, const char *const *keep, size_t n_keep, bool *partial);
 
 /* The integer of an RB_SCAN_INTEGER value (at most 18 digits: it fits). */
 int64_t rb_scan_integer(const rb_scan_value *v);

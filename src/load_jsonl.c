@@ -77,6 +77,9 @@ typedef struct jsonl_reader {
     rb_sha256 *hash;     /* of a file's bytes read so far */
     uint64_t bytes;
     rb_buf decoded;      /* the escaped strings of the line being scanned */
+    rb_buf text[2];      /* the texts of the last two events read in part:
+                            the cursor holds one while it reads the next */
+    int slot;
 } jsonl_reader;
 
 static void jsonl_close(void *state)
@@ -100,6 +103,8 @@ static void jsonl_free(void *state)
     free(r->path);
     free(r->data);
     rb_buf_free(&r->decoded);
+    rb_buf_free(&r->text[0]);
+    rb_buf_free(&r->text[1]);
     free(r);
 }
 
@@ -222,14 +227,47 @@ static void member_line(jsonl_reader *r, const char **line, size_t *n)
     r->data_pos += nl ? *n + 1 : *n;
 }
 
-/* Turns one non-blank line into an event, or says why it is not one. */
-static const char *line_event(jsonl_reader *r, const char *line, size_t n, rb_event *out,
+/* The event of a line the scanner is sure of (line_scan.h), with only the
+ * members the pass's rules read (plan.h), keeping the line's text for a
+ * finding that shows it whole; NULL when the scanner is not sure. */
+static json_t *planned_fields(jsonl_reader *r, const rb_plan *plan, const char *line, size_t n, rb_event *out)
+{
+    bool partial = false;
+    json_t *fields = rb_line_build(line, n, plan->every_member ? NULL : (const char *const *)plan->members,
+                                   plan->n_members, &partial);
+    out->text = NULL;
+    if (fields && partial) {
+        rb_buf *text = &r->text[r->slot ^= 1];
+        text->len = 0;
+        rb_buf_append(text, line, n);
+        out->text = text->data;
+        out->text_len = n;
+    }
+    return fields;
+}
+
+/* Turns one non-blank line into an event, or says why it is not one.  An
+ * input no source maps is read by the pass's plan when there is one;
+ * anything the scanner is not sure of goes to jansson, which says what is
+ * wrong. */
+static const char *line_event(jsonl_reader *r, const rb_evidence *ev, const char *line, size_t n, rb_event *out,
                               rb_buf *why)
 {
-    json_t *fields = parse_line(line, n, why);
+    rb_origin origin = {.input = r->input, .line = r->line_no};
+    json_t *fields = !r->mapped && ev->plan ? planned_fields(r, ev->plan, line, n, out) : NULL;
+    if (fields) {
+        const char *text = out->text;
+        size_t text_len = out->text_len;
+        const char *problem = rb_event_init(out, fields, origin, (uint64_t)r->line_no);
+        if (problem)
+            json_decref(fields);
+        out->text = text;
+        out->text_len = text_len;
+        return problem;
+    }
+    fields = parse_line(line, n, why);
     if (!fields)
         return why->data;
-    rb_origin origin = {.input = r->input, .line = r->line_no};
     const char *problem = rb_source_apply(&r->opts, r->input, fields);
     if (!problem)
         problem = rb_event_init(out, fields, origin, (uint64_t)r->line_no);
@@ -294,7 +332,7 @@ static rb_code jsonl_next(void *state, rb_evidence *ev, rb_event *out, bool *got
             return RB_OK;
         }
         rb_buf why = {0};
-        const char *problem = line_event(r, line, n, out, &why);
+        const char *problem = line_event(r, ev, line, n, out, &why);
         rb_code rc = RB_OK;
         if (!problem)
             *got = true;

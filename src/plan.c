@@ -21,6 +21,9 @@ void rb_plan_free(rb_plan *plan)
         free(plan->alts[a].groups);
     }
     free(plan->alts);
+    for (size_t m = 0; m < plan->n_members; m++)
+        free(plan->members[m]);
+    free(plan->members);
     free(plan);
 }
 
@@ -35,6 +38,8 @@ static bool group_holds(const rb_plan_group *group, const char *line, size_t n, 
 
 bool rb_plan_may_select(const rb_plan *plan, const char *line, size_t n, const char *decoded, size_t dn)
 {
+    if (plan->every_line)
+        return true;
     for (size_t a = 0; a < plan->n_alts; a++) {
         const rb_plan_alt *alt = &plan->alts[a];
         size_t g = 0;

@@ -14,6 +14,11 @@
  * The texts hold for a string as it appears in JSON without escapes.  A
  * string written with escapes is checked decoded: the reader passes the
  * decoded strings of a line, each between quotes, as `decoded`.
+ *
+ * A line some rule wants need not be built whole either: the plan names
+ * the top-level members that rules read (their selectors, keys, fields and
+ * messages), and the reader may build only those.  What a finding shows
+ * of an event is read whole again from the line (evidence.h).
  */
 #ifndef RB_PLAN_H
 #define RB_PLAN_H
@@ -37,8 +42,12 @@ typedef struct rb_plan_alt {
 /* Alternatives of which one must hold for some rule to want a line.  With
  * none, no rule wants any line (a ruleset without event rules). */
 typedef struct rb_plan {
+    bool every_line;      /* some rule may want a line whatever its text */
     rb_plan_alt *alts;
     size_t n_alts;
+    bool every_member;    /* some rule may read any member of an event */
+    char **members;       /* else the members rules read, in strcmp order */
+    size_t n_members;
 } rb_plan;
 
 /* Whether some rule may want the event of line (n bytes); decoded (dn

@@ -5,8 +5,11 @@
  * its `events:` joined to those of each selector of its interest (or
  * alone, for a check interested in every event).  Rules with the same
  * needs (most of a pack's rules select the same `source:`) share one
- * alternative.  One alternative that needs nothing makes the plan nothing:
- * every line may matter.
+ * alternative.  One alternative that needs nothing makes every line
+ * matter.  And every rule adds the members it reads: those of its
+ * selectors, its key, its message's references, its check's own fields
+ * (check_kind.h, fields); a check that cannot say makes every member
+ * matter.
  */
 #include "plan_build.h"
 
@@ -68,19 +71,59 @@ static rb_plan_alt alternative_of(const json_t *needs)
     return a;
 }
 
+/* Adds to members what a rule reads of an event (plan.h); false when its
+ * check kind cannot say. */
+static bool add_rule_members(const rb_rule *rule, json_t *members)
+{
+    if (!rule->check->fields)
+        return false;
+    rule->check->fields(rule, members);
+    const rb_selector *interest[RB_MAX_INTEREST];
+    size_t n = rb_rule_interest(rule, interest);
+    for (size_t i = 0; i < n; i++)
+        rb_selector_fields(interest[i], members);
+    if (rule->select)
+        rb_selector_fields(rule->select, members);
+    for (size_t i = 0; i < rule->n_severity_cases; i++)
+        rb_selector_fields(rule->severity_cases[i].when, members);
+    const char *key = rb_jsonpath_head(rule->key);
+    if (key)
+        json_object_set_new(members, key, json_true());
+    if (rule->message)
+        rb_selector_names_refs(rule->message, members);
+    return true;
+}
+
+/* The plan's members in strcmp order, from a set. */
+static void set_members(rb_plan *plan, const json_t *set)
+{
+    size_t n;
+    const char **keys = rb_json_sorted_keys(set, &n);
+    plan->members = rb_xcalloc(n ? n : 1, sizeof *plan->members);
+    for (size_t i = 0; i < n; i++)
+        plan->members[i] = rb_xstrdup(keys[i]);
+    plan->n_members = n;
+    free(keys);
+}
+
 rb_plan *rb_plan_build(const rb_ruleset *rs)
 {
-    json_t *alts = json_array();
-    for (size_t r = 0; r < rs->n; r++)
-        if (reads_events(rs->rules[r]) && !add_rule_needs(rs->rules[r], alts)) {
-            json_decref(alts);
-            return NULL;
-        }
     rb_plan *plan = rb_xcalloc(1, sizeof *plan);
-    plan->n_alts = json_array_size(alts);
+    json_t *alts = json_array(), *members = json_pack("{s:b, s:b, s:b}", "ts", 1, "type", 1, "seq", 1);
+    for (size_t r = 0; r < rs->n; r++) {
+        const rb_rule *rule = rs->rules[r];
+        if (!reads_events(rule))
+            continue;
+        plan->every_line |= !add_rule_needs(rule, alts);
+        plan->every_member |= !add_rule_members(rule, members);
+    }
+    plan->n_alts = plan->every_line ? 0 : json_array_size(alts);
     plan->alts = rb_xcalloc(plan->n_alts ? plan->n_alts : 1, sizeof *plan->alts);
     for (size_t i = 0; i < plan->n_alts; i++)
         plan->alts[i] = alternative_of(json_array_get(alts, i));
+    if (!plan->every_member)
+        set_members(plan, members);
     json_decref(alts);
+    json_decref(members);
     return plan;
 }

@@ -14,9 +14,7 @@
 #include "pack.h"
 #include "plan.h"
 
-/* The plan of rs, or NULL when some rule may want an event whatever its
- * text (then every line is read whole).  The caller owns it
- * (rb_plan_free). */
+/* The plan of rs.  The caller owns it (rb_plan_free). */
 rb_plan *rb_plan_build(const rb_ruleset *rs);
 
 #endif
