@@ -285,8 +285,15 @@ static void leaves(differ *d, const char *path, const char *lines_path, const js
     }
 }
 
-static void diff_values(differ *d, const char *path, const char *lines_path, const json_t *a,
-                        const json_t *b);
+static void diff_unequal(differ *d, const char *path, const char *lines_path, const json_t *a,
+                         const json_t *b);
+
+/* Most of a revision is what its parent was: equal members are passed
+ * over before any path is spelt. */
+static bool same(const json_t *a, const json_t *b)
+{
+    return a == b || json_equal((json_t *)a, (json_t *)b);
+}
 
 static void diff_objects(differ *d, const char *path, const char *lines_path, const json_t *a,
                          const json_t *b)
@@ -294,10 +301,12 @@ static void diff_objects(differ *d, const char *path, const char *lines_path, co
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)b, k, v) {
-        char *p = rb_jsonpath_child_key(path, k), *lp = rb_jsonpath_child_key(lines_path, k);
         const json_t *old = json_object_get(a, k);
+        if (old && same(old, v))
+            continue;
+        char *p = rb_jsonpath_child_key(path, k), *lp = rb_jsonpath_child_key(lines_path, k);
         if (old)
-            diff_values(d, p, lp, old, v);
+            diff_unequal(d, p, lp, old, v);
         else
             leaves(d, p, lp, v, true);
         free(p);
@@ -319,10 +328,13 @@ static void diff_keyed_lists(differ *d, const char *path, const char *lines_path
     json_t *at;
     json_object_foreach((json_t *)b_keys, k, at) {
         size_t i = (size_t)json_integer_value(at);
-        char *p = rb_jsonpath_child_key(path, k), *lp = rb_jsonpath_child_index(lines_path, i);
         const json_t *old_at = json_object_get(a_keys, k);
-        if (old_at)
-            diff_values(d, p, lp, json_array_get(a, (size_t)json_integer_value(old_at)), json_array_get(b, i));
+        const json_t *old = old_at ? json_array_get(a, (size_t)json_integer_value(old_at)) : NULL;
+        if (old && same(old, json_array_get(b, i)))
+            continue;
+        char *p = rb_jsonpath_child_key(path, k), *lp = rb_jsonpath_child_index(lines_path, i);
+        if (old)
+            diff_unequal(d, p, lp, old, json_array_get(b, i));
         else
             leaves(d, p, lp, json_array_get(b, i), true);
         free(p);
@@ -346,10 +358,12 @@ static void diff_lists(differ *d, const char *path, const char *lines_path, cons
     } else {
         size_t na = json_array_size(a), nb = json_array_size(b);
         for (size_t i = 0; i < na || i < nb; i++) {
+            if (i < na && i < nb && same(json_array_get(a, i), json_array_get(b, i)))
+                continue;
             char *p = rb_jsonpath_child_index(path, i);
             char *lp = i < nb ? rb_jsonpath_child_index(lines_path, i) : rb_xstrdup(lines_path);
             if (i < na && i < nb)
-                diff_values(d, p, lp, json_array_get(a, i), json_array_get(b, i));
+                diff_unequal(d, p, lp, json_array_get(a, i), json_array_get(b, i));
             else
                 leaves(d, p, lp, i < nb ? json_array_get(b, i) : json_array_get(a, i), i < nb);
             free(p);
@@ -360,11 +374,9 @@ static void diff_lists(differ *d, const char *path, const char *lines_path, cons
     json_decref(b_keys);
 }
 
-static void diff_values(differ *d, const char *path, const char *lines_path, const json_t *a,
-                        const json_t *b)
+static void diff_unequal(differ *d, const char *path, const char *lines_path, const json_t *a,
+                         const json_t *b)
 {
-    if (json_equal((json_t *)a, (json_t *)b))
-        return;
     if (json_is_object(a) && json_is_object(b))
         diff_objects(d, path, lines_path, a, b);
     else if (json_is_array(a) && json_is_array(b))
@@ -387,8 +399,10 @@ void rb_config_diff(const rb_config_set *set, const char *file, const json_t *ol
         old = NULL;
     if (json_is_null(new))
         new = NULL;
-    if (old && new)
-        diff_values(&d, "", "", old, new);
+    if (old && new) {
+        if (!same(old, new))
+            diff_unequal(&d, "", "", old, new);
+    }
     else if (old || new)
         leaves(&d, "", "", new ? new : old, new != NULL);
     free(d.decls);
