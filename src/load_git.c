@@ -46,6 +46,27 @@
 #include "timeutil.h"
 #include "util.h"
 
+/* Parsed revisions by blob, so that a walk parses each blob once: a
+ * commit's new revision is its child's old one, a merge meets its
+ * branches' revisions again, and a value set back brings an earlier blob
+ * back.  The key names the parser too (a blob is JSON or YAML by the name
+ * of its file).  Past a budget of blob bytes every entry is dropped at
+ * once, between two deltas, so memory stays bounded (a parsed revision
+ * takes some ten times its text) and no revision in use is freed. */
+#define MEMO_BUDGET_BYTES ((size_t)1 << 20)
+
+typedef struct memo_entry {
+    json_t *value;
+    rb_linemap *lines;
+} memo_entry;
+
+typedef struct blob_memo {
+    json_t *slots;       /* object: key -> index in entries */
+    memo_entry *entries;
+    size_t n, cap;
+    size_t bytes;        /* blob bytes of the entries */
+} blob_memo;
+
 /* One walk. */
 typedef struct git_walk {
     rb_evidence *ev;
@@ -58,9 +79,7 @@ typedef struct git_walk {
     json_t *file_inputs;     /* object: repository path -> input index */
     json_t *last_parsed;     /* object: file -> its last revision that parsed,
                                 while later ones do not */
-    json_t *parsed_blobs;    /* object: blob id -> its value, for the blobs
-                                parsed last: a commit's new revision is its
-                                child's old one, parsed once */
+    blob_memo memo;          /* the revisions parsed so far */
     bool cacheable;          /* the commit being read depends on no other */
 } git_walk;
 
@@ -98,24 +117,64 @@ static rb_input *file_input(git_walk *w, const char *file)
     return in;
 }
 
-/* One revision of a config file, parsed; `why` says why it did not parse
- * (value then NULL). */
+#define MEMO_KEY_SIZE (GIT_OID_HEXSZ + 6)
+
+static void memo_key(const git_oid *id, const char *file, char key[MEMO_KEY_SIZE])
+{
+    oid_hex(id, key);
+    strcpy(key + GIT_OID_HEXSZ, rb_has_suffix(file, ".json") ? ":json" : ":yaml");
+}
+
+static void memo_clear(blob_memo *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        json_decref(m->entries[i].value);
+        rb_linemap_free(m->entries[i].lines);
+    }
+    m->n = m->bytes = 0;
+    json_object_clear(m->slots);
+}
+
+static void memo_free(blob_memo *m)
+{
+    memo_clear(m);
+    json_decref(m->slots);
+    free(m->entries);
+}
+
+static const memo_entry *memo_get(const blob_memo *m, const char *key)
+{
+    const json_t *at = json_object_get(m->slots, key);
+    return at ? &m->entries[json_integer_value(at)] : NULL;
+}
+
+/* Takes value and lines. */
+static const memo_entry *memo_put(blob_memo *m, const char *key, json_t *value, rb_linemap *lines, size_t bytes)
+{
+    rb_grow((void **)&m->entries, &m->cap, m->n + 1, sizeof *m->entries);
+    m->entries[m->n] = (memo_entry){value, lines};
+    m->bytes += bytes;
+    json_object_set_new(m->slots, key, json_integer((json_int_t)m->n));
+    return &m->entries[m->n++];
+}
+
+/* One revision of a config file, parsed (value and lines belong to the
+ * walk's memo; both NULL for no revision); `why` says why it did not
+ * parse. */
 typedef struct revision {
-    json_t *value;
-    rb_linemap *lines;
+    const json_t *value;
+    const rb_linemap *lines;
     char *why;
     long line;  /* where it stopped parsing, when known */
 } revision;
 
 static void revision_free(revision *r)
 {
-    json_decref(r->value);
-    rb_linemap_free(r->lines);
     free(r->why);
 }
 
-static rb_code parse_blob(git_walk *w, const git_oid *id, const char *file, const char *sha, revision *r,
-                          rb_error *err)
+static rb_code parse_blob(git_walk *w, const git_oid *id, const char *key, const char *file, const char *sha,
+                          revision *r, rb_error *err)
 {
     git_blob *blob;
     if (git_blob_lookup(&blob, w->repo, id) != 0)
@@ -130,16 +189,40 @@ static rb_code parse_blob(git_walk *w, const git_oid *id, const char *file, cons
         memcpy(data, git_blob_rawcontent(blob), len);
         data[len] = '\0';
         rb_error perr;
-        if (rb_config_parse(name, data, len, &r->value, &r->lines, &perr)) {
+        json_t *value;
+        rb_linemap *lines;
+        if (rb_config_parse(name, data, len, &value, &lines, &perr)) {
             r->why = rb_xstrdup(perr.message);
             size_t n = strlen(name);
             if (strncmp(perr.message, name, n) == 0 && perr.message[n] == ':')
                 r->line = strtol(perr.message + n + 1, NULL, 10);
+        } else {
+            const memo_entry *e = memo_put(&w->memo, key, value, lines, len);
+            r->value = e->value;
+            r->lines = e->lines;
         }
         free(data);
     }
     free(name);
     git_blob_free(blob);
+    return RB_OK;
+}
+
+/* The revision of a file that a blob id names (none for the zero id),
+ * from the memo when the walk has parsed it before. */
+static rb_code read_revision(git_walk *w, const git_oid *id, const char *file, const char *sha, revision *r,
+                             rb_error *err)
+{
+    *r = (revision){0};
+    if (git_oid_is_zero(id))
+        return RB_OK;
+    char key[MEMO_KEY_SIZE];
+    memo_key(id, file, key);
+    const memo_entry *e = memo_get(&w->memo, key);
+    if (!e)
+        return parse_blob(w, id, key, file, sha, r, err);
+    r->value = e->value;
+    r->lines = e->lines;
     return RB_OK;
 }
 
@@ -159,8 +242,8 @@ static void label_changes(json_t *changes, const char *file, const char *renamed
  * that did not parse is replaced by the last one that did; a new revision
  * that does not parse is a problem, and its parent is kept as the last
  * that did. */
-static void diff_revisions(git_walk *w, const char *file, revision *old, const revision *new, json_t *changes,
-                           json_t *problems)
+static void diff_revisions(git_walk *w, const char *file, const revision *old, const revision *new,
+                           json_t *changes, json_t *problems)
 {
     const json_t *before = old->value;
     if (old->why) {
@@ -179,14 +262,6 @@ static void diff_revisions(git_walk *w, const char *file, revision *old, const r
     json_object_del(w->last_parsed, file);
 }
 
-/* Keeps a parsed revision for the next commit; the few last are enough. */
-static void remember_blob(git_walk *w, const char *id, json_t *value)
-{
-    if (json_object_size(w->parsed_blobs) >= 64)
-        json_object_clear(w->parsed_blobs);
-    json_object_set(w->parsed_blobs, id, value);
-}
-
 /* The changes one delta makes to a config file, into `changes`. */
 static rb_code diff_delta(git_walk *w, const git_diff_delta *d, const char *file, const char *sha,
                           json_t *changes, json_t *problems, rb_error *err)
@@ -199,19 +274,18 @@ static rb_code diff_delta(git_walk *w, const git_diff_delta *d, const char *file
     json_t *own = w->cache ? rb_change_cache_diff(w->cache, old_hex, new_hex, file) : NULL;
     rb_code rc = RB_OK;
     if (!own) {
-        revision old = {0}, new = {0};
-        old.value = json_incref(json_object_get(w->parsed_blobs, old_hex));
-        if (!old.value && !git_oid_is_zero(&d->old_file.id))
-            rc = parse_blob(w, &d->old_file.id, d->old_file.path, sha, &old, err);
-        if (!rc && !git_oid_is_zero(&d->new_file.id))
-            rc = parse_blob(w, &d->new_file.id, file, sha, &new, err);
+        /* the only point where no revision is in use */
+        if (w->memo.bytes > MEMO_BUDGET_BYTES)
+            memo_clear(&w->memo);
+        revision old, new = {0};
+        rc = read_revision(w, &d->old_file.id, d->old_file.path, sha, &old, err);
+        if (!rc)
+            rc = read_revision(w, &d->new_file.id, file, sha, &new, err);
         own = json_array();
         if (!rc)
             diff_revisions(w, file, &old, &new, own, problems);
         if (!rc && w->cache && !old.why && !new.why)
             rb_change_cache_put_diff(w->cache, old_hex, new_hex, file, own);
-        if (!rc && new.value)
-            remember_blob(w, new_hex, new.value);
         revision_free(&old);
         revision_free(&new);
     }
@@ -583,7 +657,7 @@ static rb_code stream_git(rb_evidence *ev, const char *path, const rb_load_opts 
      * reads two trees per commit, and hashing them was most of its time. */
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
     git_walk w = {.ev = ev, .opts = opts, .dir = path, .root = rb_path_real(path), .file_inputs = json_object(),
-                  .last_parsed = json_object(), .parsed_blobs = json_object()};
+                  .last_parsed = json_object(), .memo.slots = json_object()};
     rb_code rc = open_repository(&w, err);
     if (!rc)
         rc = open_cache(&w, err);
@@ -592,7 +666,7 @@ static rb_code stream_git(rb_evidence *ev, const char *path, const rb_load_opts 
     rb_code cache_rc = rb_change_cache_close(w.cache, rc ? NULL : err);
     json_decref(w.file_inputs);
     json_decref(w.last_parsed);
-    json_decref(w.parsed_blobs);
+    memo_free(&w.memo);
     git_repository_free(w.repo);
     free(w.root);
     git_libgit2_shutdown();
