@@ -36,6 +36,7 @@
  * Nothing is written to the repository: libgit2 only reads objects.
  */
 #include <git2.h>
+#include <git2/sys/repository.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -601,6 +602,23 @@ static rb_code hash_files(git_walk *w, const git_oid *tip, rb_error *err)
     return RB_OK;
 }
 
+/* Once the range is resolved (which may read settings: a branch's
+ * upstream), the walk reads only objects, which no setting changes; yet
+ * libgit2 takes a snapshot of the whole configuration (system, global,
+ * repository) on every tree diff, a third of the diff's time.  The walk
+ * runs under an empty configuration instead, which also keeps the report
+ * independent of the diff.renameLimit of whoever runs it (libgit2's
+ * default applies). */
+static rb_code set_empty_config(git_walk *w, rb_error *err)
+{
+    git_config *empty;
+    if (git_config_new(&empty) != 0)
+        return git_fail(RB_EINPUT, err, w->dir, "cannot set up the walk");
+    int e = git_repository_set_config(w->repo, empty);
+    git_config_free(empty);
+    return e ? git_fail(RB_EINPUT, err, w->dir, "cannot set up the walk") : RB_OK;
+}
+
 static rb_code walk_range(git_walk *w, rb_error *err)
 {
     git_revwalk *walk;
@@ -611,6 +629,8 @@ static rb_code walk_range(git_walk *w, rb_error *err)
     rb_buf described = {0};
     const char *range = w->opts->range ? w->opts->range : "HEAD";
     rb_code rc = resolve_range(w, range, walk, &tip, &described, err);
+    if (!rc)
+        rc = set_empty_config(w, err);
     if (!rc) {
         w->repo_input = rb_evidence_add_input(w->ev, w->dir, "git", (const unsigned char *)described.data,
                                               described.len);

@@ -44,6 +44,12 @@ run check --repo "$repo" --range start --rules "$rules" --format json --fail-on 
 expect_json '[.findings[] | select(.rule=="HIST-COMMIT") | .evidence[0].summary]' '["initial config"]'
 expect_json '[.findings[] | select(.rule=="HIST-CHANGE") | .key] | sort' '["a.b.c.d","a.flag","a.x","level","limits.cpu","limits.mem","services.api.name","services.api.port","services.worker.name","services.worker.port","sink","steps.0.run","steps.1.run","tags.0","tags.1"]'
 expect_json '[.findings[] | select(.rule=="HIST-CHANGE") | .evidence[0].op] | unique' '["add"]'
+# a branch's upstream comes from the repository's settings, which the walk
+# itself does without
+git -C "$repo" config branch.main.remote .
+git -C "$repo" config branch.main.merge refs/heads/feature
+run check --repo "$repo" --range 'main@{upstream}..main' --rules "$rules" --format json --fail-on never
+expect_json '[.findings[] | select(.rule=="HIST-COMMIT") | .evidence[0].summary] | sort' '["main: flag on","merge feature"]'
 run check --repo "$repo" --range end..end --rules "$rules" --format json
 expect_status 2
 expect_stderr "nothing to audit: --repo $repo gave no event"
