@@ -14,8 +14,10 @@
 /* PRAGMA user_version: the format of the records; bump on any change.
  * 2: a file added or deleted, or empty on one side, is one change per
  * leaf (not one at the root).  3: a commit's record names the changed
- * files no config glob takes (`uncovered`). */
-#define CACHE_FORMAT 3
+ * files no config glob takes (`uncovered`).  4: a diff is stored as it was
+ * put, without the labels (file, renamed_from) of the delta that first
+ * made it, which format 3 kept and gave to any later delta of the pair. */
+#define CACHE_FORMAT 4
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS commits (sha TEXT NOT NULL, settings TEXT NOT NULL, record TEXT NOT NULL,"
@@ -28,7 +30,7 @@ struct rb_change_cache {
     sqlite3 *db;
     char *path;
     char *settings;
-    json_t *pending; /* array of [table, key..., value] rows to write */
+    json_t *pending; /* array of [table, key..., value text] rows to write */
     sqlite3_stmt *commit_lookup, *diff_lookup; /* prepared once: one use per commit */
 };
 
@@ -133,15 +135,26 @@ json_t *rb_change_cache_diff(rb_change_cache *c, const char *old_blob, const cha
     return lookup(c, c->diff_lookup, keys, 3);
 }
 
+/* A value is written as it is when put: the caller may go on to change
+ * it. */
+static json_t *value_text(const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_t *v = json_string(text);
+    free(text);
+    return v;
+}
+
 void rb_change_cache_put_commit(rb_change_cache *c, const char *sha, const json_t *record)
 {
-    json_array_append_new(c->pending, json_pack("[s, s, O]", "commits", sha, record));
+    json_array_append_new(c->pending, json_pack("[s, s, o]", "commits", sha, value_text(record)));
 }
 
 void rb_change_cache_put_diff(rb_change_cache *c, const char *old_blob, const char *new_blob, const char *file,
                               const json_t *changes)
 {
-    json_array_append_new(c->pending, json_pack("[s, s, s, s, O]", "diffs", old_blob, new_blob, file, changes));
+    json_array_append_new(c->pending,
+                          json_pack("[s, s, s, s, o]", "diffs", old_blob, new_blob, file, value_text(changes)));
 }
 
 /* Writes one pending row: [table, key..., value]. */
@@ -155,10 +168,8 @@ static bool write_row(rb_change_cache *c, const json_t *row)
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return false;
     size_t n = json_array_size(row) - 1;
-    char *value = json_dumps(json_array_get(row, n), JSON_COMPACT | JSON_ENCODE_ANY);
-    for (size_t i = 1; i < n; i++)
+    for (size_t i = 1; i <= n; i++)
         sqlite3_bind_text(st, (int)i, json_string_value(json_array_get(row, i)), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, (int)n, value, -1, free);
     sqlite3_bind_text(st, (int)n + 1, c->settings, -1, SQLITE_STATIC);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);

@@ -31,7 +31,9 @@ rb_code rb_change_cache_open(const char *path, const char *settings, rb_change_c
 json_t *rb_change_cache_commit(rb_change_cache *c, const char *sha);
 void rb_change_cache_put_commit(rb_change_cache *c, const char *sha, const json_t *record);
 
-/* The changes between two blobs of a file, or NULL (a new reference). */
+/* The changes between two blobs of a file, or NULL (a new reference).
+ * Puts keep the value as it is at the call (the caller may change it
+ * afterwards). */
 json_t *rb_change_cache_diff(rb_change_cache *c, const char *old_blob, const char *new_blob, const char *file);
 void rb_change_cache_put_diff(rb_change_cache *c, const char *old_blob, const char *new_blob,
                               const char *file, const json_t *changes);

@@ -96,6 +96,41 @@ cat >"$tmp/cache-rules.yaml" <<'X'
 X
 run check "$tmp/cache.db" --rules "$tmp/cache-rules.yaml" --format json
 expect_json '[.findings[] | .rule] | group_by(.) | map([.[0], length])' '[["CACHE-COMMITS",6],["CACHE-DIFFS",8]]'
+# A cached diff is the diff of its two blobs, not of the delta that made
+# it: the same pair met later in a plain edit is not labelled with the
+# rename that first cached it.
+renames="$tmp/renames"
+git init -q -b main "$renames"
+mkdir "$renames/conf"
+printf 'level: info\nsink: stdout\nretries: 3\nbackoff: 2s\nowner: ops\n' >"$renames/conf/a.yaml"
+git -C "$renames" add conf && git -C "$renames" commit -q -m base && git -C "$renames" tag base
+git -C "$renames" checkout -q -b moved
+git -C "$renames" mv conf/a.yaml conf/b.yaml
+sed 's/info/debug/' "$renames/conf/b.yaml" >"$tmp/b.yaml" && cp "$tmp/b.yaml" "$renames/conf/b.yaml"
+git -C "$renames" commit -q -am "rename and edit"
+git -C "$renames" checkout -q -b copied base
+git -C "$renames" show base:conf/a.yaml >"$renames/conf/b.yaml"
+git -C "$renames" add conf && git -C "$renames" commit -q -m "copy"
+cp "$tmp/b.yaml" "$renames/conf/b.yaml" && git -C "$renames" commit -q -am "plain edit"
+run check --repo "$renames" --range base..copied --rules "$rules" --format json
+cp "$tmp/out" "$tmp/copied.json"
+expect_json '[.findings[] | select(.rule=="HIST-CHANGE") | .evidence[0] | [.file, .path, .op, .renamed_from]] | sort' '[["conf/b.yaml","backoff","add",null],["conf/b.yaml","level","add",null],["conf/b.yaml","level","modify",null],["conf/b.yaml","owner","add",null],["conf/b.yaml","retries","add",null],["conf/b.yaml","sink","add",null]]'
+run check --repo "$renames" --range base..moved --rules "$rules" --format json --cache "$tmp/renames.db"
+expect_json '[.findings[] | select(.rule=="HIST-CHANGE") | .evidence[0] | [.file, .path, .renamed_from]]' '[["conf/b.yaml","level","conf/a.yaml"]]'
+run check --repo "$renames" --range base..copied --rules "$rules" --format json --cache "$tmp/renames.db"
+cmp -s "$tmp/out" "$tmp/copied.json" || fail "a diff cached from a rename labelled a plain edit"
+# a cache of format 3, whose diffs kept such labels, is emptied, not read
+settings=$(sqlite3 "$tmp/renames.db" 'SELECT DISTINCT settings FROM diffs')
+old_blob=$(git -C "$renames" rev-parse base:conf/a.yaml) new_blob=$(git -C "$renames" rev-parse moved:conf/b.yaml)
+sqlite3 "$tmp/format3.db" <<X || fail "cannot forge a cache of format 3"
+CREATE TABLE commits (sha TEXT NOT NULL, settings TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (sha, settings)) WITHOUT ROWID;
+CREATE TABLE diffs (old_blob TEXT NOT NULL, new_blob TEXT NOT NULL, file TEXT NOT NULL, settings TEXT NOT NULL, changes TEXT NOT NULL, PRIMARY KEY (old_blob, new_blob, file, settings)) WITHOUT ROWID;
+INSERT INTO diffs VALUES ('$old_blob', '$new_blob', 'conf/b.yaml', '$settings', '[{"path":"level","op":"modify","old":"info","new":"debug","line":1,"file":"conf/b.yaml","renamed_from":"conf/a.yaml"}]');
+PRAGMA application_id = 1380073795;
+PRAGMA user_version = 3;
+X
+run check --repo "$renames" --range base..copied --rules "$rules" --format json --cache "$tmp/format3.db"
+cmp -s "$tmp/out" "$tmp/copied.json" || fail "a cache of format 3 was read"
 # the cache does not replace another file
 printf 'a notes file, not a cache\n' >"$tmp/notes.txt"
 run check --repo "$repo" --range start..end --rules "$rules" --cache "$tmp/notes.txt"
