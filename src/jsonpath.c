@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,22 +136,40 @@ json_t *rb_jsonpath_get(const json_t *root, const char *dotted)
     return node;
 }
 
+void rb_jsonpath_append_key(rb_buf *b, const char *key)
+{
+    if (b->len)
+        rb_buf_putc(b, '.');
+    for (;;) {
+        size_t run = strcspn(key, ".\\");
+        rb_buf_append(b, key, run);
+        if (!key[run])
+            break;
+        char escaped[2] = {'\\', key[run]};
+        rb_buf_append(b, escaped, 2);
+        key += run + 1;
+    }
+}
+
+void rb_jsonpath_append_index(rb_buf *b, size_t index)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%s%zu", b->len ? "." : "", index);
+    rb_buf_append(b, digits, (size_t)n);
+}
+
 char *rb_jsonpath_child_key(const char *parent, const char *key)
 {
     rb_buf b = {0};
-    if (*parent) {
-        rb_buf_puts(&b, parent);
-        rb_buf_putc(&b, '.');
-    }
-    for (const char *c = key; *c; c++) {
-        if (*c == '.' || *c == '\\')
-            rb_buf_putc(&b, '\\');
-        rb_buf_putc(&b, *c);
-    }
+    rb_buf_puts(&b, parent);
+    rb_jsonpath_append_key(&b, key);
     return rb_buf_take(&b);
 }
 
 char *rb_jsonpath_child_index(const char *parent, size_t index)
 {
-    return *parent ? rb_xasprintf("%s.%zu", parent, index) : rb_xasprintf("%zu", index);
+    rb_buf b = {0};
+    rb_buf_puts(&b, parent);
+    rb_jsonpath_append_index(&b, index);
+    return rb_buf_take(&b);
 }

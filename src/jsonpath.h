@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util.h"
+
 typedef struct rb_jsonpath rb_jsonpath;
 
 /* Compiles a dotted path; NULL when it is malformed (an empty segment, or a
@@ -44,5 +46,11 @@ bool rb_jsonpath_glob(const rb_jsonpath *pattern, const rb_jsonpath *path);
  * The result is allocated; the caller frees it. */
 char *rb_jsonpath_child_key(const char *parent, const char *key);
 char *rb_jsonpath_child_index(const char *parent, size_t index);
+
+/* The same, in place: appends the child's segment to the path in b (a
+ * walk that goes down and back up truncates b->len again; an empty b is
+ * the root). */
+void rb_jsonpath_append_key(rb_buf *b, const char *key);
+void rb_jsonpath_append_index(rb_buf *b, size_t index);
 
 #endif

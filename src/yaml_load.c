@@ -39,6 +39,8 @@ typedef struct loader {
     size_t deepest;     /* deepest collection level reached so far */
     json_t *anchors;    /* name -> [value, nodes, height], for one document */
     rb_linemap *lines;  /* of the document being built */
+    rb_buf path;        /* of the node being built, grown and cut back as
+                           the walk goes down and up: no copy per node */
     rb_error *err;
 } loader;
 
@@ -46,7 +48,9 @@ typedef struct loader {
  * end, so that explicit keys win wherever they stand. */
 typedef struct mapping {
     json_t *obj;       /* explicit members */
-    json_t *key_lines; /* key -> line, for duplicate-key messages */
+    json_t *key_lines; /* key -> line, for duplicate-key messages, in a
+                          mapping that is not placed (placed ones find the
+                          first line in the line map) */
     json_t *merges;    /* the mappings named by "<<", in order */
     long merge_line;
 } mapping;
@@ -54,8 +58,7 @@ typedef struct mapping {
 /* How a scalar's text fared against one type. */
 typedef enum typing { TYPED, NOT_THIS_TYPE, OUT_OF_RANGE, NOT_TEXT } typing;
 
-static rb_code parse_node(loader *ld, const yaml_event_t *ev, const char *path, size_t depth,
-                          json_t **out);
+static rb_code parse_node(loader *ld, const yaml_event_t *ev, bool placed, size_t depth, json_t **out);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -72,16 +75,33 @@ static long line_of(yaml_mark_t at)
     return (long)at.line + 1;
 }
 
-/* A NULL path means "not part of the document" (a merge source): no lines. */
-static char *child_key(const char *path, const char *key)
+/* A node that is not placed is not part of the document (a merge
+ * source): it has no path and no lines.  A placed one's path is ld->path,
+ * between a descent and the matching ascent. */
+static size_t descend_key(loader *ld, const char *key)
 {
-    return path ? rb_jsonpath_child_key(path, key) : NULL;
+    size_t at = ld->path.len;
+    rb_jsonpath_append_key(&ld->path, key);
+    return at;
 }
 
-static void record_line(loader *ld, const char *path, long line)
+static size_t descend_index(loader *ld, size_t index)
 {
-    if (path)
-        rb_linemap_set(ld->lines, path, line);
+    size_t at = ld->path.len;
+    rb_jsonpath_append_index(&ld->path, index);
+    return at;
+}
+
+static void ascend(loader *ld, size_t at)
+{
+    ld->path.len = at;
+    ld->path.data[at] = '\0';
+}
+
+static void record_line(loader *ld, bool placed, long line)
+{
+    if (placed)
+        rb_linemap_set(ld->lines, ld->path.data, line);
 }
 
 static rb_code vfail(loader *ld, long line, long col, const char *fmt, va_list ap)
@@ -230,6 +250,11 @@ static typing type_str(const char *s, size_t n, json_t **out)
 
 static typing type_plain(const char *s, size_t n, json_t **out)
 {
+    /* null, booleans and numbers all start with one of these (or are
+     * empty): most keys and words are strings at the first glance */
+    static const char starts[] = "~nNtTfF+-.0123456789";
+    if (n && !memchr(starts, s[0], sizeof starts - 1))
+        return type_str(s, n, out);
     typing (*const types[])(const char *, size_t, json_t **) = {type_null, type_bool, type_int,
                                                                  type_float, type_str};
     typing t = NOT_THIS_TYPE;
@@ -370,7 +395,7 @@ static rb_code expand_alias(loader *ld, const yaml_event_t *ev, size_t depth, js
     return rc;
 }
 
-static rb_code parse_sequence(loader *ld, const char *path, size_t depth, json_t **out)
+static rb_code parse_sequence(loader *ld, bool placed, size_t depth, json_t **out)
 {
     json_t *arr = must(json_array());
     yaml_event_t ev;
@@ -380,11 +405,12 @@ static rb_code parse_sequence(loader *ld, const char *path, size_t depth, json_t
             yaml_event_delete(&ev);
             break;
         }
-        char *item_path = path ? rb_jsonpath_child_index(path, i) : NULL;
-        record_line(ld, item_path, line_of(ev.start_mark));
+        size_t at = placed ? descend_index(ld, i) : 0;
+        record_line(ld, placed, line_of(ev.start_mark));
         json_t *item = NULL;
-        rc = parse_node(ld, &ev, item_path, depth, &item);
-        free(item_path);
+        rc = parse_node(ld, &ev, placed, depth, &item);
+        if (placed)
+            ascend(ld, at);
         yaml_event_delete(&ev);
         if (rc)
             break;
@@ -413,7 +439,7 @@ static const char *node_kind(const yaml_event_t *ev)
                                                    : "a scalar";
 }
 
-static rb_code check_key(loader *ld, const mapping *m, const yaml_event_t *key)
+static rb_code check_key(loader *ld, const mapping *m, const yaml_event_t *key, bool placed)
 {
     if (key->type != YAML_SCALAR_EVENT)
         return fail_at(ld, key->start_mark,
@@ -423,11 +449,17 @@ static rb_code check_key(loader *ld, const mapping *m, const yaml_event_t *key)
     /* keys become C strings in paths: an escaped NUL would cut them short */
     if (strlen(text) != key->data.scalar.length)
         return fail_at(ld, key->start_mark, "a mapping key contains a NUL character (expected text)");
-    json_t *first = json_object_get(m->key_lines, text);
-    if (first)
-        return fail_line(ld, line_of(key->start_mark), "duplicate key '%.100s' (first at line %ld)", text,
-                         (long)json_integer_value(first));
-    return RB_OK;
+    if (!json_object_get(m->obj, text))
+        return RB_OK;
+    long first;
+    if (placed) {
+        size_t at = descend_key(ld, text);
+        first = rb_linemap_get(ld->lines, ld->path.data);
+        ascend(ld, at);
+    } else {
+        first = (long)json_integer_value(json_object_get(m->key_lines, text));
+    }
+    return fail_line(ld, line_of(key->start_mark), "duplicate key '%.100s' (first at line %ld)", text, first);
 }
 
 /* "<<: *a" or "<<: [*a, *b]": remembered until the mapping ends. */
@@ -435,7 +467,7 @@ static rb_code add_merge(loader *ld, mapping *m, const yaml_event_t *key, const 
                          size_t depth)
 {
     json_t *v = NULL;
-    rb_code rc = parse_node(ld, value, NULL, depth, &v);
+    rb_code rc = parse_node(ld, value, false, depth, &v);
     if (rc)
         return rc;
     bool ok = json_is_object(v) || json_is_array(v);
@@ -455,26 +487,28 @@ static rb_code add_merge(loader *ld, mapping *m, const yaml_event_t *key, const 
 }
 
 static rb_code add_member(loader *ld, mapping *m, const yaml_event_t *key, const yaml_event_t *value,
-                          const char *path, size_t depth)
+                          bool placed, size_t depth)
 {
     const char *text = (const char *)key->data.scalar.value;
     long line = line_of(key->start_mark);
-    char *member_path = child_key(path, text);
-    record_line(ld, member_path, line);
+    size_t at = placed ? descend_key(ld, text) : 0;
+    record_line(ld, placed, line);
     json_t *v = NULL;
-    rb_code rc = parse_node(ld, value, member_path, depth, &v);
-    free(member_path);
+    rb_code rc = parse_node(ld, value, placed, depth, &v);
+    if (placed)
+        ascend(ld, at);
     if (rc)
         return rc;
     if (json_object_set_new(m->obj, text, v) != 0)
         return fail_at(ld, key->start_mark, "a mapping key is not valid UTF-8 (expected UTF-8 text)");
-    json_object_set_new(m->key_lines, text, must(json_integer(line)));
+    if (!placed)
+        json_object_set_new(m->key_lines, text, must(json_integer(line)));
     return RB_OK;
 }
 
-static rb_code parse_member(loader *ld, mapping *m, const yaml_event_t *key, const char *path, size_t depth)
+static rb_code parse_member(loader *ld, mapping *m, const yaml_event_t *key, bool placed, size_t depth)
 {
-    rb_code rc = check_key(ld, m, key);
+    rb_code rc = check_key(ld, m, key, placed);
     yaml_event_t value;
     if (!rc)
         rc = next_event(ld, &value);
@@ -483,13 +517,13 @@ static rb_code parse_member(loader *ld, mapping *m, const yaml_event_t *key, con
     if (is_merge_key(key))
         rc = add_merge(ld, m, key, &value, depth);
     else
-        rc = add_member(ld, m, key, &value, path, depth);
+        rc = add_member(ld, m, key, &value, placed, depth);
     yaml_event_delete(&value);
     return rc;
 }
 
 /* Merged members fill only the keys still missing, earlier sources first. */
-static void apply_merges(loader *ld, mapping *m, const char *path)
+static void apply_merges(loader *ld, mapping *m, bool placed)
 {
     size_t i;
     json_t *source;
@@ -500,16 +534,18 @@ static void apply_merges(loader *ld, mapping *m, const char *path)
             if (json_object_get(m->obj, k))
                 continue;
             json_object_set(m->obj, k, v);
-            char *member_path = child_key(path, k);
-            record_line(ld, member_path, m->merge_line);
-            free(member_path);
+            if (placed) {
+                size_t at = descend_key(ld, k);
+                record_line(ld, placed, m->merge_line);
+                ascend(ld, at);
+            }
         }
     }
 }
 
-static rb_code parse_mapping(loader *ld, const char *path, size_t depth, json_t **out)
+static rb_code parse_mapping(loader *ld, bool placed, size_t depth, json_t **out)
 {
-    mapping m = {must(json_object()), must(json_object()), must(json_array()), 0};
+    mapping m = {must(json_object()), placed ? NULL : must(json_object()), must(json_array()), 0};
     yaml_event_t key;
     rb_code rc;
     while ((rc = next_event(ld, &key)) == RB_OK) {
@@ -517,13 +553,13 @@ static rb_code parse_mapping(loader *ld, const char *path, size_t depth, json_t 
             yaml_event_delete(&key);
             break;
         }
-        rc = parse_member(ld, &m, &key, path, depth);
+        rc = parse_member(ld, &m, &key, placed, depth);
         yaml_event_delete(&key);
         if (rc)
             break;
     }
     if (!rc)
-        apply_merges(ld, &m, path);
+        apply_merges(ld, &m, placed);
     json_decref(m.key_lines);
     json_decref(m.merges);
     if (rc) {
@@ -542,7 +578,7 @@ static bool is_block(const yaml_event_t *ev)
 }
 
 /* A scalar or a collection whose start event is ev, under depth others. */
-static rb_code build_node(loader *ld, const yaml_event_t *ev, const char *path, size_t depth, json_t **out)
+static rb_code build_node(loader *ld, const yaml_event_t *ev, bool placed, size_t depth, json_t **out)
 {
     rb_code rc = count_node(ld, ev->start_mark, 1);
     if (rc)
@@ -558,8 +594,8 @@ static rb_code build_node(loader *ld, const yaml_event_t *ev, const char *path, 
     if (rc)
         return rc;
     if (ev->type == YAML_SEQUENCE_START_EVENT)
-        return parse_sequence(ld, path, depth + 1, out);
-    return parse_mapping(ld, path, depth + 1, out);
+        return parse_sequence(ld, placed, depth + 1, out);
+    return parse_mapping(ld, placed, depth + 1, out);
 }
 
 /* The anchor of a scalar or collection start event, or NULL. */
@@ -572,14 +608,14 @@ static const char *anchor_of(const yaml_event_t *ev)
 
 /* Builds the node that starts with ev and, when it is anchored, keeps it
  * with its expanded size and height for the aliases that follow. */
-static rb_code parse_node(loader *ld, const yaml_event_t *ev, const char *path, size_t depth, json_t **out)
+static rb_code parse_node(loader *ld, const yaml_event_t *ev, bool placed, size_t depth, json_t **out)
 {
     *out = NULL;
     if (ev->type == YAML_ALIAS_EVENT)
         return expand_alias(ld, ev, depth, out);
     size_t nodes_before = ld->nodes, outer_deepest = ld->deepest;
     ld->deepest = depth;
-    rb_code rc = build_node(ld, ev, path, depth, out);
+    rb_code rc = build_node(ld, ev, placed, depth, out);
     size_t height = ld->deepest - depth;
     if (ld->deepest < outer_deepest)
         ld->deepest = outer_deepest;
@@ -601,8 +637,9 @@ static rb_code load_document(loader *ld, rb_yaml_doc *doc)
     rb_code rc = next_event(ld, &ev);
     if (rc)
         return rc;
-    record_line(ld, "", line_of(ev.start_mark));
-    rc = parse_node(ld, &ev, "", 0, &doc->value);
+    ascend(ld, 0);
+    record_line(ld, true, line_of(ev.start_mark));
+    rc = parse_node(ld, &ev, true, 0, &doc->value);
     yaml_event_delete(&ev);
     if (!rc)
         rc = next_event(ld, &ev); /* the document end */
@@ -641,6 +678,7 @@ static rb_code load(const char *name, const unsigned char *data, size_t len, con
     ld.limits.max_depth = limits && limits->max_depth ? limits->max_depth : RB_YAML_MAX_DEPTH;
     ld.limits.max_nodes = limits && limits->max_nodes ? limits->max_nodes : rb_limits_get()->yaml_nodes;
     ld.anchors = must(json_object());
+    rb_buf_append(&ld.path, "", 0); /* the root: an empty path */
     if (!yaml_parser_initialize(&ld.parser))
         rb_out_of_memory(sizeof ld.parser);
     /* libyaml asserts on a NULL input, even an empty one */
@@ -650,6 +688,7 @@ static rb_code load(const char *name, const unsigned char *data, size_t len, con
     rb_code rc = load_stream(&ld, &list, &n);
     yaml_parser_delete(&ld.parser);
     json_decref(ld.anchors);
+    rb_buf_free(&ld.path);
     if (rc) {
         rb_yaml_docs_free(list, n);
         list = NULL;

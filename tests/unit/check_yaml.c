@@ -309,6 +309,11 @@ START_TEST(duplicate_keys_are_errors)
     ck_assert_str_eq(load_fail("{a: 1,\n a: 2}\n"), "e.yaml:2: duplicate key 'a' (first at line 1)");
     /* the same text quoted or plain is the same key */
     ck_assert_str_eq(load_fail("'k': 1\nk: 2\n"), "e.yaml:2: duplicate key 'k' (first at line 1)");
+    /* a key with dots, deep in the document, and one in a merge source
+     * (which has no place in the document) */
+    ck_assert_str_eq(load_fail("a:\n  - b:\n      x.y: 1\n      x.y: 2\n"),
+                     "e.yaml:4: duplicate key 'x.y' (first at line 3)");
+    ck_assert_str_eq(load_fail("m:\n  <<: {x: 1,\n    x: 2}\n"), "e.yaml:3: duplicate key 'x' (first at line 2)");
 }
 END_TEST
 
