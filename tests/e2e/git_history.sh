@@ -74,6 +74,23 @@ run check --repo "$repo/conf/app.yaml" --range HEAD --rules "$rules"
 expect_status 2
 expect_no_crash
 
+# Large revisions that come back: a walk keeps parsed revisions within a
+# budget (1 MiB of text) and drops them all past it; the blobs parsed
+# again afterwards give the same changes, at the same lines.
+big="$tmp/big"
+git init -q -b main "$big"
+mkdir "$big/conf"
+keys() { awk -v first="$1" -v last="$2" 'BEGIN { for (i = 1; i <= 40000; i++) printf "k%05d: %d\n", i, i == 1 ? first : i == 40000 ? last : 1 }'; }
+step() { keys "$1" "$2" >"$big/conf/big.yaml" && git -C "$big" add conf && git -C "$big" commit -q -m "$3"; }
+step 1 1 base && git -C "$big" tag base
+step 2 1 "first up"
+step 1 1 "first back"
+step 1 5 "last up"
+step 1 1 "last back"
+step 2 1 "first up again"
+run check --repo "$big" --range base..main --rules "$rules" --format json
+expect_json "$changes | map([.[0], .[2], .[4], .[5]])" '[["first back","k00001",2,1],["first up","k00001",1,2],["first up again","k00001",1,2],["last back","k40000",5,1],["last up","k40000",1,5]]'
+expect_json '[.findings[] | select(.rule=="HIST-CHANGE") | .origins[0].line] | sort' '[1,1,1,40000,40000]'
 # The cache: a second run reads the same report from it, byte for byte.
 run check --repo "$repo" --range start..end --rules "$rules" --format json
 cp "$tmp/out" "$tmp/uncached.json"
