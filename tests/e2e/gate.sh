@@ -63,6 +63,18 @@ run gate --repo "$repo" --range base..HEAD --pack beampipe "$corpus/evidence" --
 cmp -s "$tmp/out" "$tmp/first.json" || fail "filling the cache changed the report"
 run gate --repo "$repo" --range base..HEAD --pack beampipe "$corpus/evidence" --format json --cache "$tmp/gate.cache"
 cmp -s "$tmp/out" "$tmp/first.json" || fail "a cached run changed the report"
+# The cache holds what the walk read, never the rules: an edited rule
+# reads the cached walk under its new words, and a change of the config
+# declarations (a list no longer keyed) is diffed again.
+cp -R rules/beampipe "$tmp/pack"
+sed 's/impact: Scheduler admission behavior changes/impact: Queue caps moved/' rules/beampipe/change-control.yaml \
+    >"$tmp/pack/change-control.yaml"
+run gate --repo "$repo" --range base..HEAD --rules "$tmp/pack" "$corpus/evidence" --format json --cache "$tmp/gate.cache"
+expect_json '[.findings[] | select(.rule == "BP-CC-007") | .impact]' '["Queue caps moved"]'
+sed 's/list_keys: {transforms: name, /list_keys: {/' "$tmp/pack/change-control.yaml" >"$tmp/edited.yaml"
+cp "$tmp/edited.yaml" "$tmp/pack/change-control.yaml"
+run gate --repo "$repo" --range base..HEAD --rules "$tmp/pack" "$corpus/evidence" --format json --cache "$tmp/gate.cache"
+expect_json '[.findings[] | select(.rule == "BP-CC-004") | .key] | sort' '["transforms.0.query","transforms.2.name","transforms.2.query","transforms.2.variables.collection"]'
 
 # --old/--new: two plain revisions; the change has no time, so every event
 # counts as after it and `within` does not apply.
