@@ -9,14 +9,19 @@
  * leaves its entry behind; a new statement at the same address is not
  * running at its first step, which starts its clock afresh.
  *
- * The deadline of the step running now is one process-wide value, read by
- * the progress handler of every handle: steps never nest.
+ * The deadline of the step running now is one value per thread, read by
+ * the progress handler of every handle (SQLite calls it on the thread that
+ * steps): steps never nest on a thread.  A worker (worker.h) that steps a
+ * connection of its own has its own deadline and clocks; what all threads
+ * share, the bytes held by temporary files, is counted atomically.
  */
 #include "query_bounds.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "input_limits.h"
@@ -40,18 +45,23 @@ typedef struct query_clock {
     int64_t since;  /* when its last step returned (ns), 0 while not running */
 } query_clock;
 
+/* Set up by the main thread before any worker starts. */
 static struct {
     bool installed;
     sqlite3_vfs *real;          /* the default VFS before ours */
     sqlite3_vfs vfs;            /* ours: the real one with our xOpen */
-    sqlite3_int64 temp_bytes;   /* held by temporary files now */
-    bool temp_refused;          /* a temporary file was refused a write */
+    atomic_llong temp_bytes;    /* held by temporary files now, all threads */
     size_t images;              /* bytes of ledger images SQLite holds */
+} bounds;
+
+/* The steps of one thread. */
+static _Thread_local struct {
+    bool temp_refused;          /* a temporary file was refused a write */
     int64_t deadline;           /* of the step running now (ns), 0 when none */
     bool timed_out;             /* the last step was stopped at its deadline */
     query_clock *clocks;
     size_t n_clocks, cap_clocks;
-} bounds;
+} steps;
 
 static int64_t now_ns(void)
 {
@@ -76,18 +86,18 @@ static sqlite3_file *real_file(sqlite3_file *f)
 /* Counts `more` bytes of temporary files, unless that passes the cap. */
 static bool temp_take(sqlite3_int64 more)
 {
-    if (bounds.temp_bytes + more > (sqlite3_int64)rb_limits_get()->query_temp_bytes) {
-        bounds.temp_refused = true;
+    if (atomic_fetch_add(&bounds.temp_bytes, more) + more > (sqlite3_int64)rb_limits_get()->query_temp_bytes) {
+        atomic_fetch_sub(&bounds.temp_bytes, more);
+        steps.temp_refused = true;
         return false;
     }
-    bounds.temp_bytes += more;
     return true;
 }
 
 static int temp_close(sqlite3_file *f)
 {
     temp_file *t = (temp_file *)f;
-    bounds.temp_bytes -= t->size;
+    atomic_fetch_sub(&bounds.temp_bytes, t->size);
     t->size = 0;
     return real_file(f)->pMethods->xClose(real_file(f));
 }
@@ -114,7 +124,7 @@ static int temp_truncate(sqlite3_file *f, sqlite3_int64 size)
     temp_file *t = (temp_file *)f;
     int rc = real_file(f)->pMethods->xTruncate(real_file(f), size);
     if (rc == SQLITE_OK && size < t->size) {
-        bounds.temp_bytes -= t->size - size;
+        atomic_fetch_sub(&bounds.temp_bytes, t->size - size);
         t->size = size;
     }
     return rc;
@@ -150,8 +160,9 @@ static int temp_file_control(sqlite3_file *f, int op, void *arg)
 {
     temp_file *t = (temp_file *)f;
     if (op == SQLITE_FCNTL_SIZE_HINT && *(sqlite3_int64 *)arg > t->size &&
-        bounds.temp_bytes + (*(sqlite3_int64 *)arg - t->size) > (sqlite3_int64)rb_limits_get()->query_temp_bytes) {
-        bounds.temp_refused = true;
+        atomic_load(&bounds.temp_bytes) + (*(sqlite3_int64 *)arg - t->size) >
+            (sqlite3_int64)rb_limits_get()->query_temp_bytes) {
+        steps.temp_refused = true;
         return SQLITE_FULL;
     }
     return real_file(f)->pMethods->xFileControl(real_file(f), op, arg);
@@ -237,9 +248,9 @@ void rb_query_bounds_hold(size_t bytes)
 static int past_deadline(void *unused)
 {
     (void)unused;
-    if (!bounds.deadline || now_ns() < bounds.deadline)
+    if (!steps.deadline || now_ns() < steps.deadline)
         return 0;
-    bounds.timed_out = true;
+    steps.timed_out = true;
     return 1;
 }
 
@@ -252,9 +263,9 @@ void rb_query_bounds_apply(sqlite3 *db)
 
 static query_clock *find_clock(const sqlite3_stmt *stmt)
 {
-    for (size_t i = 0; i < bounds.n_clocks; i++)
-        if (bounds.clocks[i].stmt == stmt)
-            return &bounds.clocks[i];
+    for (size_t i = 0; i < steps.n_clocks; i++)
+        if (steps.clocks[i].stmt == stmt)
+            return &steps.clocks[i];
     return NULL;
 }
 
@@ -263,8 +274,8 @@ static query_clock *clock_of(const sqlite3_stmt *stmt)
     query_clock *c = find_clock(stmt);
     if (c)
         return c;
-    rb_grow((void **)&bounds.clocks, &bounds.cap_clocks, bounds.n_clocks + 1, sizeof *bounds.clocks);
-    c = &bounds.clocks[bounds.n_clocks++];
+    rb_grow((void **)&steps.clocks, &steps.cap_clocks, steps.n_clocks + 1, sizeof *steps.clocks);
+    c = &steps.clocks[steps.n_clocks++];
     *c = (query_clock){stmt, 0, 0};
     return c;
 }
@@ -274,7 +285,7 @@ static void forget_clock(const sqlite3_stmt *stmt)
 {
     query_clock *c = find_clock(stmt);
     if (c)
-        *c = bounds.clocks[--bounds.n_clocks];
+        *c = steps.clocks[--steps.n_clocks];
 }
 
 int rb_query_step(sqlite3_stmt *stmt)
@@ -284,15 +295,15 @@ int rb_query_step(sqlite3_stmt *stmt)
         *c = (query_clock){stmt, 0, 0};
     int64_t budget = (int64_t)rb_limits_get()->query_seconds * NS_PER_S;
     int64_t start = now_ns();
-    bounds.timed_out = bounds.temp_refused = false;
+    steps.timed_out = steps.temp_refused = false;
     if (c->spent >= budget) {
-        bounds.timed_out = true;
+        steps.timed_out = true;
         forget_clock(stmt);
         return SQLITE_INTERRUPT;
     }
-    bounds.deadline = start + (budget - c->spent);
+    steps.deadline = start + (budget - c->spent);
     int rc = sqlite3_step(stmt);
-    bounds.deadline = 0;
+    steps.deadline = 0;
     int64_t end = now_ns();
     if (rc != SQLITE_ROW) {
         forget_clock(stmt);
@@ -302,6 +313,13 @@ int rb_query_step(sqlite3_stmt *stmt)
     c->spent += end - start;
     c->since = end;
     return rc;
+}
+
+void rb_query_bounds_thread_end(void)
+{
+    free(steps.clocks);
+    steps.clocks = NULL;
+    steps.n_clocks = steps.cap_clocks = 0;
 }
 
 void rb_query_charge(sqlite3_stmt *stmt)
@@ -334,12 +352,12 @@ const char *rb_query_bound_hit(int rc, char *buf, size_t size)
     char amount[32];
     switch (rc & 0xff) {
     case SQLITE_INTERRUPT:
-        if (!bounds.timed_out)
+        if (!steps.timed_out)
             return NULL;
         snprintf(buf, size, "stopped after %zu s (the --max-query-seconds limit)", l->query_seconds);
         return buf;
     case SQLITE_FULL:
-        if (!bounds.temp_refused)
+        if (!steps.temp_refused)
             return NULL;
         format_size(l->query_temp_bytes, amount, sizeof amount);
         snprintf(buf, size, "stopped: its temporary files (sorts, temporary tables) would pass %s (the "

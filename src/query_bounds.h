@@ -24,7 +24,10 @@
  *           so that no single step sorts gigabytes in memory, past any
  *           deadline.
  *
- * Single-threaded, as the whole program: one step runs at a time.
+ * A step's deadline and clocks are its thread's: a worker (worker.h) may
+ * step a connection of its own while the main thread steps others, and
+ * ends with rb_query_bounds_thread_end.  Handles are opened, and the
+ * memory bound raised, on the main thread only.
  */
 #ifndef RB_QUERY_BOUNDS_H
 #define RB_QUERY_BOUNDS_H
@@ -57,9 +60,13 @@ int rb_query_step(sqlite3_stmt *stmt);
  * findings, a source's events), so that a query of endless rows ends. */
 void rb_query_charge(sqlite3_stmt *stmt);
 
-/* Which bound made the last step fail with rc, as a phrase for a message
- * ("ran for more than 60 s (the --max-query-seconds limit)"), written into
- * buf; NULL when the failure is the query's own. */
+/* Frees what rb_query_step kept for the calling thread: a worker calls it
+ * before it ends. */
+void rb_query_bounds_thread_end(void);
+
+/* Which bound made the calling thread's last step fail with rc, as a
+ * phrase for a message ("ran for more than 60 s (the --max-query-seconds
+ * limit)"), written into buf; NULL when the failure is the query's own. */
 const char *rb_query_bound_hit(int rc, char *buf, size_t size);
 
 #endif

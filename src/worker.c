@@ -1,0 +1,57 @@
+/*
+ * worker.c — a thread for work beside the main one (worker.h).
+ *
+ * The new thread inherits the signal mask of the thread that makes it, so
+ * every signal is blocked around pthread_create: the worker is born with
+ * all of them blocked, and none can reach it before it could block them
+ * itself.
+ */
+#include "worker.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+struct rb_worker {
+    pthread_t thread;
+    bool started; /* false: the work already ran on the caller's thread */
+    void (*run)(void *arg);
+    void *arg;
+};
+
+static void *worker_main(void *w)
+{
+    rb_worker *self = w;
+    self->run(self->arg);
+    return NULL;
+}
+
+rb_worker *rb_worker_start(void (*run)(void *arg), void *arg)
+{
+    rb_worker *w = rb_xcalloc(1, sizeof *w);
+    w->run = run;
+    w->arg = arg;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!w->started)
+        run(arg);
+    return w;
+}
+
+void rb_worker_join(rb_worker *w)
+{
+    if (w->started)
+        pthread_join(w->thread, NULL);
+    free(w);
+}
+
+bool rb_worker_sqlite_ok(void)
+{
+    return sqlite3_threadsafe() != 0;
+}
