@@ -1,10 +1,16 @@
 /*
  * sha256.c — SHA-256 through OpenSSL's EVP interface (sha256.h).
+ *
+ * The algorithm is fetched from OpenSSL's providers once: EVP_sha256()
+ * would make every new context look it up again, under a lock (OpenSSL
+ * 3), which costs more than hashing a finding's few hundred bytes.  The
+ * fetch is made once for all threads (a worker hashes files, worker.h).
  */
 #include "sha256.h"
 
 #include <openssl/evp.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -15,11 +21,35 @@ struct rb_sha256 {
     EVP_MD_CTX *ctx;
 };
 
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void free_md(void)
+{
+    EVP_MD_free(sha256_md);
+    sha256_md = NULL;
+}
+
+/* Registered after OpenSSL's own exit handler (the fetch sets that up),
+ * so run before it. */
+static void fetch_md(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    atexit(free_md);
+}
+
+/* The algorithm, fetched once; NULL when OpenSSL has none. */
+static const EVP_MD *md(void)
+{
+    pthread_once(&sha256_once, fetch_md);
+    return sha256_md;
+}
+
 rb_sha256 *rb_sha256_new(void)
 {
     rb_sha256 *h = rb_xmalloc(sizeof *h);
     h->ctx = EVP_MD_CTX_new();
-    if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+    if (!h->ctx || !md() || EVP_DigestInit_ex(h->ctx, md(), NULL) != 1) {
         fprintf(stderr, "rbaudit: cannot initialise SHA-256\n");
         exit(3);
     }
@@ -33,11 +63,14 @@ void rb_sha256_update(rb_sha256 *h, const void *data, size_t len)
 
 void rb_sha256_final(rb_sha256 *h, char hex[RB_SHA256_HEX_LEN + 1])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
+    static const char digits[] = "0123456789abcdef";
+    unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    EVP_DigestFinal_ex(h->ctx, md, &n);
-    for (unsigned int i = 0; i < n && i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    EVP_DigestFinal_ex(h->ctx, digest, &n);
+    for (unsigned int i = 0; i < RB_SHA256_LEN; i++) {
+        hex[2 * i] = digits[i < n ? digest[i] >> 4 : 0];
+        hex[2 * i + 1] = digits[i < n ? digest[i] & 15 : 0];
+    }
     hex[RB_SHA256_HEX_LEN] = '\0';
     EVP_MD_CTX_free(h->ctx);
     free(h);
