@@ -259,6 +259,9 @@ rb_code rb_engine_run(const rb_ruleset *rs, rb_evidence *ev, const rb_engine_opt
     ev->plan = NULL;
     rb_plan_free(plan);
     rb_rule_index_free(ix);
+    /* what loaders left running (a ledger's hash) is needed from here on */
+    if (!rc)
+        rc = rb_evidence_finish_inputs(ev, err);
     if (rc) {
         rb_findings_clear(&found);
         rb_rule_statuses_clear(&statuses);

@@ -27,10 +27,41 @@ static void problem_free(rb_problem *p)
     free(p->key);
 }
 
+void rb_input_defer(rb_input *in, rb_code (*finish)(void *state, rb_input *in, rb_error *err), void *state)
+{
+    in->pending = finish;
+    in->pending_state = state;
+}
+
+/* Finishes an input's deferred work, if any; err may be NULL. */
+static rb_code finish_input(rb_input *in, rb_error *err)
+{
+    rb_code (*finish)(void *, rb_input *, rb_error *) = in->pending;
+    if (!finish)
+        return RB_OK;
+    in->pending = NULL;
+    return finish(in->pending_state, in, err);
+}
+
+rb_code rb_evidence_finish_inputs(rb_evidence *ev, rb_error *err)
+{
+    rb_code first = RB_OK;
+    for (size_t i = 0; i < ev->n_inputs; i++) {
+        rb_error later;
+        rb_code rc = finish_input(ev->inputs[i], first ? &later : err);
+        if (!first)
+            first = rc;
+    }
+    return first;
+}
+
 void rb_evidence_free(rb_evidence *ev)
 {
     if (!ev)
         return;
+    /* a worker may still be reading what is freed below */
+    for (size_t i = 0; i < ev->n_inputs; i++)
+        finish_input(ev->inputs[i], NULL);
     for (size_t i = 0; i < ev->n_buffered; i++)
         rb_event_clear(&ev->buffered[i]);
     for (size_t i = 0; i < ev->n_docs; i++) {

@@ -57,6 +57,9 @@ typedef struct rb_input {
                              NULL: "notes" (texts a reader of the report
                              must see) and members its loader sets, such as
                              a ledger's "tables" (owned) */
+    /* Work on it still going on beside the pass (rb_input_defer), or NULL. */
+    rb_code (*pending)(void *state, struct rb_input *in, rb_error *err);
+    void *pending_state;
 } rb_input;
 
 /* Where an event, a document or a finding comes from. */
@@ -74,6 +77,20 @@ typedef struct rb_origin {
  * ("its timestamp '...' is no time: its events count only where no window
  * applies").  printf-style. */
 void rb_input_note(rb_input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Work a loader leaves running on an input while the engine's pass goes on
+ * (a ledger's file hashed and its tables counted on a worker, worker.h):
+ * finish(state, in, err) waits for it, sets what it found (the input's
+ * sha256 and bytes, members of its account) and frees state; with err NULL
+ * the result is not wanted (the run ended before it was needed).  One
+ * piece of work per input. */
+void rb_input_defer(rb_input *in, rb_code (*finish)(void *state, rb_input *in, rb_error *err), void *state);
+
+/* Finishes the deferred work of every input, in input order, and returns
+ * the first error (which names its input).  The engine calls it when its
+ * pass is over: nothing reads an input's sha256, bytes or account before.
+ * rb_evidence_free finishes whatever is left. */
+rb_code rb_evidence_finish_inputs(rb_evidence *ev, rb_error *err);
 
 /* The input's account object (created when absent), for a loader to set
  * structured members the JSON report shows as they are. */

@@ -500,3 +500,20 @@ char *rb_ledger_file_uri(sqlite3 *db)
         *immutable = '\0';
     return uri;
 }
+
+rb_code rb_ledger_open_twin(sqlite3 *db, const char *name, sqlite3 **twin, rb_error *err)
+{
+    *twin = NULL;
+    const char *path = sqlite3_db_filename(db, "main");
+    if (!path || !*path || !sqlite3_uri_boolean(path, "immutable", 0))
+        return RB_OK;
+    char *uri = file_uri(path);
+    sqlite3 *handle = NULL;
+    int src = sqlite3_open_v2(uri, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    free(uri);
+    if (src != SQLITE_OK)
+        return open_failed(handle, name, err);
+    harden(handle);
+    *twin = handle;
+    return RB_OK;
+}

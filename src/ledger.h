@@ -108,6 +108,14 @@ rb_origin rb_ledger_origin(const rb_ledger_place *place, rb_input *in, sqlite3_s
 /* The current row as an object of column name -> value. */
 json_t *rb_ledger_row_json(sqlite3_stmt *stmt);
 
+/* A second handle on the file that the ledger handle db reads, for a
+ * worker (worker.h) to query while db is in use: read-only, immutable,
+ * hardened and bounded as db is.  *twin is NULL (and RB_OK) when db is not
+ * a file opened immutable (a ledger held in memory, a private copy read
+ * with its companion).  Errors name `name`; *twin is the caller's
+ * (sqlite3_close). */
+rb_code rb_ledger_open_twin(sqlite3 *db, const char *name, sqlite3 **twin, rb_error *err);
+
 /* A read-only "file:" URI of the file that the ledger handle db reads
  * (sqlite3_db_filename, which may be a private copy of the evidence), for
  * ATTACHing it to another connection: immutable when db was opened so.

@@ -4,6 +4,7 @@
  */
 #include "ledger_account.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ledger.h"
@@ -15,51 +16,140 @@
 static const char table_list_sql[] = "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
                                      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 
-/* The row count of one table, into entry; false with a note when SQLite
- * cannot count it. */
-static bool count_rows(rb_input *in, sqlite3 *db, const char *table, json_t *entry)
+/* The tables to count, and what counting them found. */
+struct rb_ledger_counts {
+    char **tables;    /* in the order of the account's "tables" */
+    int64_t *rows;
+    char **problems;  /* why a table's rows cannot be counted, or NULL */
+    size_t n;
+    size_t notes_at;  /* the input's notes when its tables were listed */
+};
+
+static void counts_add(rb_ledger_counts *c, const char *table)
 {
-    rb_buf sql = {0};
-    rb_buf_puts(&sql, "SELECT count(*) FROM ");
-    rb_ledger_quote_name(&sql, table);
-    char *what = rb_xasprintf("counting the rows of table '%s'", table);
-    sqlite3_stmt *stmt;
-    bool row = false;
-    rb_error err;
-    rb_code rc = rb_ledger_prepare(db, sql.data, in->path, what, &stmt, &err);
-    if (!rc)
-        rc = rb_ledger_step(stmt, in->path, what, &row, &err);
-    if (!rc && row)
-        json_object_set_new(entry, "rows", json_integer(sqlite3_column_int64(stmt, 0)));
-    else
-        rb_input_note(in, "the rows of table '%s' cannot be counted: %s", table, rc ? err.message : "no count");
-    sqlite3_finalize(stmt);
-    free(what);
-    rb_buf_free(&sql);
-    return !rc && row;
+    c->tables = rb_xrealloc(c->tables, (c->n + 1) * sizeof *c->tables);
+    c->rows = rb_xrealloc(c->rows, (c->n + 1) * sizeof *c->rows);
+    c->problems = rb_xrealloc(c->problems, (c->n + 1) * sizeof *c->problems);
+    c->tables[c->n] = rb_xstrdup(table);
+    c->rows[c->n] = 0;
+    c->problems[c->n] = NULL;
+    c->n++;
 }
 
-void rb_ledger_account_tables(rb_input *in, sqlite3 *db)
+static void counts_free(rb_ledger_counts *c)
 {
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->tables[i]);
+        free(c->problems[i]);
+    }
+    free(c->tables);
+    free(c->rows);
+    free(c->problems);
+    free(c);
+}
+
+static size_t notes_of(const rb_input *in)
+{
+    return json_array_size(json_object_get(in->account, "notes"));
+}
+
+rb_ledger_counts *rb_ledger_account_tables(rb_input *in, sqlite3 *db)
+{
+    rb_ledger_counts *c = rb_xcalloc(1, sizeof *c);
     json_t *tables = json_array();
-    json_int_t total = 0;
     sqlite3_stmt *list;
     rb_error err;
     bool row = false;
     rb_code rc = rb_ledger_prepare(db, table_list_sql, in->path, "listing its tables", &list, &err);
     while (!rc && !(rc = rb_ledger_step(list, in->path, "listing its tables", &row, &err)) && row) {
         const char *name = (const char *)sqlite3_column_text(list, 0);
-        json_t *entry = json_pack("{s:o}", "name", rb_json_text(name, (size_t)sqlite3_column_bytes(list, 0)));
-        if (count_rows(in, db, name, entry))
-            total += json_integer_value(json_object_get(entry, "rows"));
-        json_object_set_new(entry, "read_by", json_array());
-        json_array_append_new(tables, entry);
+        /* "rows" holds its place until the count is in */
+        json_array_append_new(tables, json_pack("{s:o, s:n, s:[]}", "name",
+                                                rb_json_text(name, (size_t)sqlite3_column_bytes(list, 0)), "rows",
+                                                "read_by"));
+        counts_add(c, name);
     }
+    /* the counts' notes come before this one, as the tables came first */
+    c->notes_at = notes_of(in);
     if (rc)
         rb_input_note(in, "its tables cannot be listed: %s", err.message);
     sqlite3_finalize(list);
-    json_object_set_new(rb_input_account(in), "rows", json_integer(total));
+    json_object_set_new(rb_input_account(in), "rows", json_null());
     json_object_set_new(rb_input_account(in), "tables", tables);
+    return c;
+}
+
+void rb_ledger_counts_run(rb_ledger_counts *c, sqlite3 *db, const char *name)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        rb_buf sql = {0};
+        rb_buf_puts(&sql, "SELECT count(*) FROM ");
+        rb_ledger_quote_name(&sql, c->tables[i]);
+        char *what = rb_xasprintf("counting the rows of table '%s'", c->tables[i]);
+        sqlite3_stmt *stmt;
+        bool row = false;
+        rb_error err;
+        rb_code rc = rb_ledger_prepare(db, sql.data, name, what, &stmt, &err);
+        if (!rc)
+            rc = rb_ledger_step(stmt, name, what, &row, &err);
+        if (!rc && row)
+            c->rows[i] = sqlite3_column_int64(stmt, 0);
+        else
+            c->problems[i] = rb_xstrdup(rc ? err.message : "no count");
+        sqlite3_finalize(stmt);
+        free(what);
+        rb_buf_free(&sql);
+    }
+}
+
+/* Puts the notes `counted` at index `at` of the input's notes, where they
+ * would have been had they been written when its tables were listed: the
+ * "notes" member then came just before "rows" too. */
+static void insert_notes(rb_input *in, json_t *counted, size_t at)
+{
+    json_t *account = in->account, *old = json_object_get(account, "notes"), *notes = json_array();
+    for (size_t i = 0; i <= json_array_size(old); i++) {
+        if (i == at)
+            json_array_extend(notes, counted);
+        if (i < json_array_size(old))
+            json_array_append(notes, json_array_get(old, i));
+    }
+    json_t *ordered = json_object();
+    const char *key;
+    json_t *value;
+    json_object_foreach(account, key, value) {
+        if (strcmp(key, "rows") == 0)
+            json_object_set(ordered, "notes", notes);
+        if (strcmp(key, "notes") != 0)
+            json_object_set(ordered, key, value);
+    }
+    json_object_clear(account);
+    json_object_update(account, ordered);
+    json_decref(ordered);
+    json_decref(notes);
+}
+
+void rb_ledger_account_rows(rb_input *in, rb_ledger_counts *c)
+{
+    json_t *tables = json_object_get(in->account, "tables"), *notes = json_array();
+    json_int_t total = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        json_t *entry = json_array_get(tables, i);
+        if (c->problems[i]) {
+            json_object_del(entry, "rows");
+            char *note = rb_xasprintf("the rows of table '%s' cannot be counted: %s", c->tables[i], c->problems[i]);
+            json_array_append_new(notes, rb_json_text(note, strlen(note)));
+            free(note);
+            continue;
+        }
+        json_object_set_new(entry, "rows", json_integer(c->rows[i]));
+        total += c->rows[i];
+    }
+    json_object_set_new(in->account, "rows", json_integer(total));
+    if (json_array_size(notes))
+        insert_notes(in, notes, c->notes_at);
+    json_decref(notes);
+    counts_free(c);
 }
 
 /* Adds reader to an array of readers, once. */

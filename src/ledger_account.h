@@ -6,11 +6,16 @@
  * sources (`sources:` with a `query`) run on it.  A table none of them
  * reads was not audited, however many rows it holds, and a report that
  * says "no findings" must say so too.  So when a ledger is opened, its
- * tables are counted (SQLite counts a table's rows from its b-tree pages,
- * without decoding them), and while each query is prepared an authorizer
- * hears of every table it reads — through views too, and with an empty
- * column name for a table read by count(*) alone.  After the engine's
- * pass the tables no query read are listed as skipped.
+ * tables are listed and counted (SQLite counts a table's rows from its
+ * b-tree pages, without decoding them), and while each query is prepared
+ * the tables its program opens are recorded (through views too, and a
+ * table read by count(*) alone).  After the engine's pass the tables no
+ * query read are listed as skipped.
+ *
+ * Counting reads every page of every table: it may run on a worker
+ * (worker.h), with a handle of its own on the file, while the queries run.
+ * Its results go into the account afterwards, in the places they would
+ * have had if counted at once, so that a report is the same either way.
  *
  * In the input's account (evidence.h rb_input_account):
  *   "rows":   the rows of all its tables,
@@ -25,10 +30,25 @@
 
 #include "evidence.h"
 
-/* Counts the rows of every table of db (not views, virtual or shadow
- * tables) into in's account.  A table whose rows cannot be counted (a
- * damaged page) has no "rows", and a note says why. */
-void rb_ledger_account_tables(rb_input *in, sqlite3 *db);
+/* What rb_ledger_counts_run counts: the tables of a ledger (owned by
+ * whoever holds it, until rb_ledger_account_rows takes it). */
+typedef struct rb_ledger_counts rb_ledger_counts;
+
+/* Lists every table of db (not views, virtual or shadow tables) into in's
+ * account, and returns them to count: their "rows" are null until
+ * rb_ledger_account_rows. */
+rb_ledger_counts *rb_ledger_account_tables(rb_input *in, sqlite3 *db);
+
+/* Counts the rows of each table of c on db (the ledger's handle, or a
+ * second handle on its file); errors name the ledger `name`.  Touches only
+ * c and db, so it may run on a worker that owns both meanwhile. */
+void rb_ledger_counts_run(rb_ledger_counts *c, sqlite3 *db, const char *name);
+
+/* Puts the counts of c into in's account, and frees c.  A table whose rows
+ * could not be counted (a damaged page) has no "rows", and a note says
+ * why, among the notes where it would have been written when the tables
+ * were listed. */
+void rb_ledger_account_rows(rb_input *in, rb_ledger_counts *c);
 
 /* Records `reader` (a rule id, or "source 'NAME'") as a reader of every
  * table of in that sql, a query that prepares on db, reads.  When SQLite

@@ -266,13 +266,17 @@ static rb_code copy_both(const rb_ledger_bytes *db, const source *c, int compani
     if (rc)
         return rc;
     source self;
-    uint64_t bytes = 0;
+    /* a file is read whole here: its hash comes with it, not in a pass of
+     * its own */
+    rb_sha256 *hash = db->path ? rb_sha256_new() : NULL;
     if (!(rc = source_open(db, &self, err)) && !self.bytes)
         rc = rb_error_set(err, RB_EINPUT, "%s: cannot open: %s", db->name, strerror(ENOENT));
     if (!rc)
-        rc = copy_source(&self, copy->files[COPY_DB], NULL, &bytes, err);
+        rc = copy_source(&self, copy->files[COPY_DB], hash, &account->db_bytes, err);
     source_close(&self);
-    rb_sha256 *hash = rb_sha256_new();
+    if (hash)
+        rb_sha256_final(hash, account->db_sha256);
+    hash = rb_sha256_new();
     if (!rc)
         rc = copy_source(c, copy->files[companion], hash, &account->bytes, err);
     rb_sha256_final(hash, account->sha256);

@@ -65,6 +65,10 @@ typedef struct rb_ledger_companion {
     uint64_t bytes;
     uint64_t frames;             /* a WAL's frames up to its last commit: applied */
     uint64_t frames_uncommitted; /* its frames after that: not applied */
+    /* The database file itself, hashed while it was copied (a file only;
+     * "" for bytes held in memory): the input's own sha256 and size. */
+    char db_sha256[RB_SHA256_HEX_LEN + 1];
+    uint64_t db_bytes;
 } rb_ledger_companion;
 
 void rb_ledger_companion_clear(rb_ledger_companion *c);

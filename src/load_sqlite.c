@@ -23,6 +23,7 @@
 #include "query_bounds.h"
 #include "sha256.h"
 #include "util.h"
+#include "worker.h"
 
 /* One source query being stepped, with its next event. */
 typedef struct query_cursor {
@@ -168,10 +169,13 @@ static const rb_event_reader_ops ledger_reader_ops = {
     .free = reader_free,
 };
 
-void rb_sqlite_attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *name, const rb_load_opts *opts)
+/* rb_sqlite_attach, but the tables' rows are left to count: the caller
+ * counts them (rb_ledger_counts_run) and puts them in the account. */
+static rb_ledger_counts *attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *name,
+                                const rb_load_opts *opts)
 {
     rb_evidence_add_ledger(ev, in, db, name);
-    rb_ledger_account_tables(in, db);
+    rb_ledger_counts *counts = rb_ledger_account_tables(in, db);
     ledger_reader *r = NULL;
     for (size_t i = 0; i < opts->n_sources; i++) {
         const rb_source *s = &opts->sources[i];
@@ -188,6 +192,14 @@ void rb_sqlite_attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *na
     }
     if (r)
         rb_input_set_reader(in, &ledger_reader_ops, r);
+    return counts;
+}
+
+void rb_sqlite_attach(rb_evidence *ev, rb_input *in, sqlite3 *db, const char *name, const rb_load_opts *opts)
+{
+    rb_ledger_counts *counts = attach(ev, in, db, name, opts);
+    rb_ledger_counts_run(counts, db, in->path);
+    rb_ledger_account_rows(in, counts);
 }
 
 /* What the report says of a ledger read with a companion; clears c. */
@@ -248,26 +260,91 @@ static rb_code load_sqlite(rb_evidence *ev, rb_input *in, const unsigned char *d
     return RB_OK;
 }
 
-/* A ledger file: opened in place (never read whole), hashed once. */
+/* What a worker finds of a ledger file while the engine's pass runs its
+ * queries on the ledger's own handle: the file's hash, and the rows of its
+ * tables, counted through a handle of its own (worker.h). */
+typedef struct ledger_survey {
+    char *path;              /* the file, as given */
+    char *name;              /* the input's name, for errors */
+    sqlite3 *twin;           /* the worker's handle; NULL: counted already */
+    rb_ledger_counts *counts;
+    char sha256[RB_SHA256_HEX_LEN + 1];
+    uint64_t bytes;
+    rb_code rc;              /* of the hash */
+    rb_error err;
+    rb_worker *worker;
+} ledger_survey;
+
+static void survey_run(void *state)
+{
+    ledger_survey *s = state;
+    s->rc = rb_sha256_file(s->path, s->sha256, &s->bytes, &s->err);
+    if (s->twin) {
+        rb_ledger_counts_run(s->counts, s->twin, s->name);
+        sqlite3_close(s->twin);
+        s->twin = NULL;
+        rb_query_bounds_thread_end();
+    }
+}
+
+/* Waits for the worker; an unreadable file is an error naming it, as it
+ * would have been before the queries ran. */
+static rb_code survey_finish(void *state, rb_input *in, rb_error *err)
+{
+    ledger_survey *s = state;
+    rb_worker_join(s->worker);
+    rb_code rc = s->rc;
+    if (rc && err)
+        *err = s->err;
+    if (!rc) {
+        memcpy(in->sha256, s->sha256, sizeof s->sha256);
+        in->bytes = s->bytes;
+    }
+    if (s->counts)
+        rb_ledger_account_rows(in, s->counts);
+    free(s->path);
+    free(s->name);
+    free(s);
+    return rc;
+}
+
+/* A ledger file: opened in place, never read whole.  Its hash and its
+ * tables' counts take a worker while the queries run, unless its private
+ * copy read it whole already (then the hash came with the copy). */
 static rb_code stream_sqlite(rb_evidence *ev, const char *path, const rb_load_opts *opts, rb_error *err)
 {
     sqlite3 *db;
     const char *name = rb_path_logical(path);
     rb_ledger_companion companion;
     rb_code rc = rb_ledger_open_file(path, name, &db, &companion, err);
-    char hex[RB_SHA256_HEX_LEN + 1];
-    uint64_t bytes = 0;
-    if (!rc && (rc = rb_sha256_file(path, hex, &bytes, err)))
-        sqlite3_close(db);
     if (rc) {
         rb_ledger_companion_clear(&companion);
         return rc;
     }
     rb_input *in = rb_evidence_add_streamed_input(ev, path, "sqlite", NULL, NULL);
-    memcpy(in->sha256, hex, sizeof hex);
-    in->bytes = bytes;
+    bool hashed = companion.kind != NULL;
+    if (hashed) {
+        memcpy(in->sha256, companion.db_sha256, sizeof in->sha256);
+        in->bytes = companion.db_bytes;
+    }
     account_companion(in, &companion);
-    rb_sqlite_attach(ev, in, db, rb_path_basename(path), opts);
+    rb_ledger_counts *counts = attach(ev, in, db, rb_path_basename(path), opts);
+    /* a handle on a private copy has no twin: counted here */
+    sqlite3 *twin = NULL;
+    rb_error ignored;
+    if (!hashed && rb_worker_sqlite_ok() && rb_ledger_open_twin(db, in->path, &twin, &ignored) != RB_OK)
+        twin = NULL;
+    if (!twin) {
+        rb_ledger_counts_run(counts, db, in->path);
+        rb_ledger_account_rows(in, counts);
+        counts = NULL;
+    }
+    if (hashed)
+        return RB_OK;
+    ledger_survey *s = rb_xcalloc(1, sizeof *s);
+    *s = (ledger_survey){.path = rb_xstrdup(path), .name = rb_xstrdup(in->path), .twin = twin, .counts = counts};
+    s->worker = rb_worker_start(survey_run, s);
+    rb_input_defer(in, survey_finish, s);
     return RB_OK;
 }
 

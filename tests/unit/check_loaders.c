@@ -1,17 +1,21 @@
 /*
  * check_loaders.c — JSON Lines, JSON and YAML loaders, field mapping,
- * evidence order and kind detection.
+ * evidence order and kind detection; a ledger file's hash and counts,
+ * taken on a worker and finished after the pass.
  */
 #include "unit.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "event_cursor.h"
 #include "loader.h"
+#include "sha256.h"
 #include "timeutil.h"
 #include "util.h"
+#include "worker.h"
 
 static const rb_load_opts plain_opts = {0};
 
@@ -458,6 +462,84 @@ START_TEST(directories_walk_in_name_order)
 }
 END_TEST
 
+/* A ledger file is hashed and its tables counted on a worker: nothing of
+ * that is in the input until rb_evidence_finish_inputs, and then it is
+ * what hashing and counting it at once gives. */
+START_TEST(ledger_hash_and_counts_are_finished_after_the_pass)
+{
+    char dir[] = "/tmp/rbaudit-loaders-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *path = rb_xasprintf("%s/ledger.db", dir);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE u(x);"
+                                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+                                  "INSERT INTO t SELECT i, printf('%040d', i) FROM n;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    rb_evidence *ev = rb_evidence_new();
+    rb_error err;
+    ck_assert_int_eq(rb_load_input(ev, path, NULL, &plain_opts, &err), RB_OK);
+    rb_input *in = ev->inputs[0];
+    if (rb_worker_sqlite_ok()) {
+        ck_assert_ptr_nonnull(in->pending);
+        ck_assert_str_eq(in->sha256, "");
+    }
+    ck_assert_int_eq(rb_evidence_finish_inputs(ev, &err), RB_OK);
+    ck_assert_ptr_null(in->pending);
+    char want[RB_SHA256_HEX_LEN + 1];
+    uint64_t bytes;
+    ck_assert_int_eq(rb_sha256_file(path, want, &bytes, &err), RB_OK);
+    ck_assert_str_eq(in->sha256, want);
+    ck_assert_uint_eq(in->bytes, bytes);
+    ck_assert_json_eq(in->account, "{\"rows\": 3000, \"tables\": [{\"name\": \"t\", \"rows\": 3000, \"read_by\": []}, "
+                                   "{\"name\": \"u\", \"rows\": 0, \"read_by\": []}]}");
+    rb_evidence_free(ev);
+    /* a run that ends before the pass is over waits for the worker */
+    ev = rb_evidence_new();
+    ck_assert_int_eq(rb_load_input(ev, path, NULL, &plain_opts, &err), RB_OK);
+    rb_evidence_free(ev);
+    remove(path);
+    free(path);
+    rmdir(dir);
+}
+END_TEST
+
+static int finished;
+
+/* Deferred work whose state names a file it fails on (NULL: it works). */
+static rb_code finish_on(void *state, rb_input *in, rb_error *err)
+{
+    (void)in;
+    finished++;
+    return state ? rb_error_set(err, RB_EINPUT, "%s: read error", (const char *)state) : RB_OK;
+}
+
+/* Every input's deferred work is finished once, in input order, and the
+ * first error is the run's; freeing finishes what is left. */
+START_TEST(deferred_work_is_finished_once_first_error_kept)
+{
+    rb_evidence *ev = rb_evidence_new();
+    rb_input *a = rb_evidence_add_input(ev, "a.db", "sqlite", (const unsigned char *)"", 0);
+    rb_input *b = rb_evidence_add_input(ev, "b.db", "sqlite", (const unsigned char *)"", 0);
+    rb_input *c = rb_evidence_add_input(ev, "c.db", "sqlite", (const unsigned char *)"", 0);
+    rb_input_defer(a, finish_on, NULL);
+    rb_input_defer(b, finish_on, "b.db");
+    rb_input_defer(c, finish_on, "c.db");
+    rb_error err;
+    finished = 0;
+    ck_assert_int_eq(rb_evidence_finish_inputs(ev, &err), RB_EINPUT);
+    ck_assert_str_eq(err.message, "b.db: read error");
+    ck_assert_int_eq(finished, 3);
+    ck_assert_int_eq(rb_evidence_finish_inputs(ev, &err), RB_OK);
+    ck_assert_int_eq(finished, 3);
+    rb_input_defer(a, finish_on, "a.db");
+    rb_evidence_free(ev);
+    ck_assert_int_eq(finished, 4);
+}
+END_TEST
+
 static Suite *loaders_suite(void)
 {
     Suite *s = suite_create("loaders");
@@ -474,6 +556,8 @@ static Suite *loaders_suite(void)
     tcase_add_test(tc, yaml_documents_one_per_stream_document);
     tcase_add_test(tc, kinds_by_name_and_content);
     tcase_add_test(tc, directories_walk_in_name_order);
+    tcase_add_test(tc, ledger_hash_and_counts_are_finished_after_the_pass);
+    tcase_add_test(tc, deferred_work_is_finished_once_first_error_kept);
     suite_add_tcase(s, tc);
     return s;
 }
