@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "pack.h"
 #include "util.h"
+#include "worker.h"
 
 static void diff_help(FILE *out)
 {
@@ -268,20 +269,54 @@ static void write_text(FILE *out, const json_t *diff)
 #undef N
 }
 
-/* Opens one side: the ledger (with its companion, as `check` reads it)
- * and the hash of its file. */
-static rb_code open_side(const char *path, rb_ledger_side *side, char *hex, rb_ledger_companion *companion,
-                         rb_error *err)
-{
+/* One ledger of the pair: its handle, and its file's hash, which a worker
+ * takes while the tables are compared (worker.h), unless its private copy
+ * read the file whole already. */
+typedef struct diff_side {
+    rb_ledger_side side;
+    rb_ledger_companion companion;
+    const char *path;
+    char sha256[RB_SHA256_HEX_LEN + 1];
     uint64_t bytes;
-    side->name = rb_path_logical(path);
-    side->sha256 = hex;
-    rb_code rc = rb_ledger_open_file(path, side->name, &side->db, companion, err);
-    if (!rc && (rc = rb_sha256_file(path, hex, &bytes, err))) {
-        sqlite3_close(side->db);
-        side->db = NULL;
-    }
-    return rc;
+    rb_worker *worker; /* hashing path, or NULL */
+    rb_code hash_rc;
+    rb_error hash_err;
+} diff_side;
+
+static void hash_side(void *state)
+{
+    diff_side *d = state;
+    d->hash_rc = rb_sha256_file(d->path, d->sha256, &d->bytes, &d->hash_err);
+}
+
+/* Opens one side: the ledger (with its companion, as `check` reads it),
+ * and starts the hash of its file. */
+static rb_code open_side(const char *path, diff_side *d, rb_error *err)
+{
+    d->path = path;
+    d->side.name = rb_path_logical(path);
+    rb_code rc = rb_ledger_open_file(path, d->side.name, &d->side.db, &d->companion, err);
+    if (rc)
+        return rc;
+    if (d->companion.kind)
+        memcpy(d->sha256, d->companion.db_sha256, sizeof d->sha256);
+    else
+        d->worker = rb_worker_start(hash_side, d);
+    return RB_OK;
+}
+
+/* Waits for a side's hash: its error, had it been read first, would have
+ * come before `later` (what came after its opening). */
+static rb_code side_hashed(diff_side *d, rb_code later, rb_error *err)
+{
+    if (!d->worker)
+        return later;
+    rb_worker_join(d->worker);
+    d->worker = NULL;
+    if (!d->hash_rc)
+        return later;
+    *err = d->hash_err;
+    return d->hash_rc;
 }
 
 /* A config change as one line of text: "~ path: old -> new  (line N)". */
@@ -378,31 +413,41 @@ static rb_code diff_config(const rb_cli *o, json_t **out, rb_error *err)
     return rc;
 }
 
-/* Names in the document's OLD or NEW object the companion that side was
- * read with. */
-static void name_companion(json_t *diff, const char *side, const rb_ledger_companion *c)
+/* Puts into the document's OLD or NEW object the hash of that side's file,
+ * and the companion it was read with. */
+static void name_side(json_t *diff, const char *member, const diff_side *d)
 {
-    if (c->kind)
-        json_object_set_new(json_object_get(diff, side), "companion", rb_ledger_companion_json(c));
+    json_t *side = json_object_get(diff, member);
+    json_object_set_new(side, "sha256", json_string(d->sha256));
+    if (d->companion.kind)
+        json_object_set_new(side, "companion", rb_ledger_companion_json(&d->companion));
 }
 
-/* The rbaudit-diff/2 document of two ledgers. */
+/* The rbaudit-diff/2 document of two ledgers.  Errors come in the order
+ * the work would meet them done one after the other: OLD opened and
+ * hashed, NEW opened and hashed, then the comparison. */
 static rb_code diff_ledgers(const rb_cli *o, json_t **out, rb_error *err)
 {
-    rb_ledger_side old = {0}, new = {0};
-    rb_ledger_companion old_companion = {0}, new_companion = {0};
-    char old_hex[RB_SHA256_HEX_LEN + 1], new_hex[RB_SHA256_HEX_LEN + 1];
-    rb_code rc;
-    if (!(rc = open_side(o->inputs[0], &old, old_hex, &old_companion, err)) &&
-        !(rc = open_side(o->inputs[1], &new, new_hex, &new_companion, err)) &&
-        !(rc = rb_ledger_diff(&old, &new, out, err))) {
-        name_companion(*out, "old", &old_companion);
-        name_companion(*out, "new", &new_companion);
+    diff_side old = {0}, new = {0};
+    *out = NULL;
+    rb_code rc = open_side(o->inputs[0], &old, err);
+    if (!rc)
+        rc = open_side(o->inputs[1], &new, err);
+    if (!rc)
+        rc = rb_ledger_diff(&old.side, &new.side, out, err);
+    rc = side_hashed(&new, rc, err);
+    rc = side_hashed(&old, rc, err);
+    if (!rc) {
+        name_side(*out, "old", &old);
+        name_side(*out, "new", &new);
+    } else {
+        json_decref(*out);
+        *out = NULL;
     }
-    rb_ledger_companion_clear(&old_companion);
-    rb_ledger_companion_clear(&new_companion);
-    sqlite3_close(old.db);
-    sqlite3_close(new.db);
+    rb_ledger_companion_clear(&old.companion);
+    rb_ledger_companion_clear(&new.companion);
+    sqlite3_close(old.side.db);
+    sqlite3_close(new.side.db);
     return rc;
 }
 

@@ -35,66 +35,85 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_limits.h"
 #include "ledger_schema.h"
 #include "query_bounds.h"
 #include "sha256.h"
 #include "util.h"
+#include "worker.h"
 
 #define DIGEST RB_SHA256_LEN
 
 /* ---- row digests ------------------------------------------------------ */
 
+/* A row's digest, then its place among its side's rows in stored order
+ * (8 bytes, native order), so that sorting by digest keeps each copy's
+ * place: the surplus copies of a row are the first ones. */
+#define RECORD (DIGEST + 8)
+
 typedef struct digests {
-    unsigned char *d; /* n digests of DIGEST bytes */
+    unsigned char *d; /* n records */
     size_t n, cap;
-    int64_t *count;   /* a surplus list's copies of each (else NULL) */
     bool sorted;
 } digests;
 
+/* The next record, its place set: the caller writes the digest. */
 static unsigned char *digests_push(digests *s)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 256;
-        s->d = rb_xrealloc(s->d, s->cap * DIGEST);
-        if (s->count)
-            s->count = rb_xrealloc(s->count, s->cap * sizeof *s->count);
+        s->d = rb_xrealloc(s->d, s->cap * RECORD);
     }
     s->sorted = false;
-    return s->d + s->n++ * DIGEST;
+    uint64_t place = s->n;
+    unsigned char *r = s->d + s->n++ * RECORD;
+    memcpy(r + DIGEST, &place, sizeof place);
+    return r;
 }
 
-static int digest_cmp(const void *a, const void *b)
+static uint64_t record_place(const unsigned char *r)
 {
-    return memcmp(a, b, DIGEST);
+    uint64_t place;
+    memcpy(&place, r + DIGEST, sizeof place);
+    return place;
 }
 
-/* Sorts a list of digests (not a surplus list, whose counts would not
- * follow).  Digests are spread evenly, so one pass into 65536 buckets by
- * their first two bytes leaves a handful to sort in each: a large table
- * sorts several times faster than by qsort alone. */
+/* By digest, then by place. */
+static int record_cmp(const void *a, const void *b)
+{
+    int c = memcmp(a, b, DIGEST);
+    if (c)
+        return c;
+    uint64_t x = record_place(a), y = record_place(b);
+    return (x > y) - (x < y);
+}
+
+/* Sorts a list of records.  Digests are spread evenly, so one pass into
+ * 65536 buckets by their first two bytes leaves a handful to sort in each:
+ * a large table sorts several times faster than by qsort alone. */
 static void digests_sort(digests *s)
 {
     enum { BUCKETS = 1 << 16, SMALL = 1 << 14 };
     if (s->sorted || s->n < SMALL) {
         if (!s->sorted && s->n > 1)
-            qsort(s->d, s->n, DIGEST, digest_cmp);
+            qsort(s->d, s->n, RECORD, record_cmp);
         s->sorted = true;
         return;
     }
     size_t *start = rb_xcalloc(BUCKETS + 1, sizeof *start);
     for (size_t i = 0; i < s->n; i++)
-        start[(s->d[i * DIGEST] << 8 | s->d[i * DIGEST + 1]) + 1]++;
+        start[(s->d[i * RECORD] << 8 | s->d[i * RECORD + 1]) + 1]++;
     for (size_t b = 0; b < BUCKETS; b++)
         start[b + 1] += start[b];
-    unsigned char *sorted = rb_xmalloc(s->n * DIGEST);
+    unsigned char *sorted = rb_xmalloc(s->n * RECORD);
     for (size_t i = 0; i < s->n; i++) {
-        size_t b = (size_t)(s->d[i * DIGEST] << 8 | s->d[i * DIGEST + 1]);
-        memcpy(sorted + start[b]++ * DIGEST, s->d + i * DIGEST, DIGEST);
+        size_t b = (size_t)(s->d[i * RECORD] << 8 | s->d[i * RECORD + 1]);
+        memcpy(sorted + start[b]++ * RECORD, s->d + i * RECORD, RECORD);
     }
     /* each start[b] is now where bucket b ends, and bucket b + 1 starts */
     for (size_t b = 0, from = 0; b < BUCKETS; from = start[b++])
         if (start[b] - from > 1)
-            qsort(sorted + from * DIGEST, start[b] - from, DIGEST, digest_cmp);
+            qsort(sorted + from * RECORD, start[b] - from, RECORD, record_cmp);
     free(s->d);
     free(start);
     s->d = sorted;
@@ -105,7 +124,6 @@ static void digests_sort(digests *s)
 static void digests_free(digests *s)
 {
     free(s->d);
-    free(s->count);
     memset(s, 0, sizeof *s);
 }
 
@@ -146,14 +164,64 @@ static void put_value(rb_buf *b, sqlite3_stmt *stmt, int i)
     }
 }
 
-/* Columns base + columns[0..n) of the current row into g->buf: their
- * values' types and bytes, which tell every row from every other. */
+/* Columns base + columns[0..n) of the current row into b: their values'
+ * types and bytes, which tell every row from every other.  When at is not
+ * NULL, at[columns[i]] gets where that column's value starts in b. */
+static void put_row_at(rb_buf *b, size_t *at, sqlite3_stmt *stmt, int base, const int *columns, int n)
+{
+    b->len = 0;
+    rb_buf_append(b, "", 0);
+    for (int i = 0; i < n; i++) {
+        if (at)
+            at[columns[i]] = b->len;
+        put_value(b, stmt, base + columns[i]);
+    }
+}
+
 static void put_row(digester *g, sqlite3_stmt *stmt, int base, const int *columns, int n)
 {
-    g->buf.len = 0;
-    rb_buf_append(&g->buf, "", 0);
-    for (int i = 0; i < n; i++)
-        put_value(&g->buf, stmt, base + columns[i]);
+    put_row_at(&g->buf, NULL, stmt, base, columns, n);
+}
+
+/* How many bytes the value put_value wrote at p takes. */
+static size_t value_size(const unsigned char *p)
+{
+    if (*p == 'n')
+        return 1;
+    if (*p != 't' && *p != 'b')
+        return 9;
+    uint64_t n = 0;
+    for (int i = 1; i <= 8; i++)
+        n = n << 8 | p[i];
+    return 9 + (size_t)n;
+}
+
+/* Binds the value put_value wrote at p to parameter i: the same type and
+ * bytes, so that a statement reads it back as the column it came from. */
+static void bind_value(sqlite3_stmt *stmt, int i, const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int k = 1; k <= 8 && *p != 'n'; k++)
+        v = v << 8 | p[k];
+    double x;
+    switch (*p) {
+    case 'i':
+        sqlite3_bind_int64(stmt, i, (sqlite3_int64)v);
+        break;
+    case 'r':
+        memcpy(&x, &v, sizeof x);
+        sqlite3_bind_double(stmt, i, x);
+        break;
+    case 't':
+        sqlite3_bind_text(stmt, i, (const char *)p + 9, (int)v, SQLITE_TRANSIENT);
+        break;
+    case 'b':
+        /* p + 9 is never NULL: an empty blob stays a blob */
+        sqlite3_bind_blob(stmt, i, p + 9, (int)v, SQLITE_TRANSIENT);
+        break;
+    default:
+        sqlite3_bind_null(stmt, i);
+    }
 }
 
 /* The digest of columns base + columns[0..n) of the current row. */
@@ -164,32 +232,13 @@ static void digest_row(digester *g, sqlite3_stmt *stmt, int base, const int *col
     rb_sha256_digest_restart(g->h, out);
 }
 
-/* Whether two columns of the current row hold the same value. */
-static bool same_value(sqlite3_stmt *stmt, int i, int j)
-{
-    int type = sqlite3_column_type(stmt, i);
-    if (type != sqlite3_column_type(stmt, j))
-        return false;
-    if (type == SQLITE_INTEGER)
-        return sqlite3_column_int64(stmt, i) == sqlite3_column_int64(stmt, j);
-    if (type == SQLITE_FLOAT) {
-        double x = sqlite3_column_double(stmt, i), y = sqlite3_column_double(stmt, j);
-        return memcmp(&x, &y, sizeof x) == 0;
-    }
-    if (type == SQLITE_NULL)
-        return true;
-    const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(stmt, i) : sqlite3_column_blob(stmt, i);
-    const void *q = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(stmt, j) : sqlite3_column_blob(stmt, j);
-    int n = sqlite3_column_bytes(stmt, i);
-    return n == sqlite3_column_bytes(stmt, j) && (n == 0 || memcmp(p, q, (size_t)n) == 0);
-}
-
 /* ---- one side of a table ----------------------------------------------- */
 
-typedef rb_code (*row_visit)(void *ctx, sqlite3_stmt *stmt);
+/* What to do with a row of a scan: returns whether to read on. */
+typedef bool (*row_visit)(void *ctx, sqlite3_stmt *stmt);
 
-/* Runs a query, calling visit (when given) on each row; an error names
- * `ledger` and the table. */
+/* Runs a query, calling visit (when given) on each row until it says
+ * stop; an error names `ledger` and the table. */
 static rb_code scan(sqlite3 *db, const char *ledger, const char *table, const char *sql, row_visit visit,
                     void *ctx, rb_error *err)
 {
@@ -198,8 +247,8 @@ static rb_code scan(sqlite3 *db, const char *ledger, const char *table, const ch
     rb_code rc = rb_ledger_prepare(db, sql, ledger, what, &stmt, err);
     for (bool row = true; !rc && row;) {
         rc = rb_ledger_step(stmt, ledger, what, &row, err);
-        if (!rc && row && visit)
-            rc = visit(ctx, stmt);
+        if (!rc && row && visit && !visit(ctx, stmt))
+            break;
     }
     sqlite3_finalize(stmt);
     free(what);
@@ -210,34 +259,15 @@ typedef struct side_rows {
     const rb_ledger_side *ledger;
     rb_ledger_table table;
     int *order;             /* every column, by name: what a row covers */
-    int64_t count;          /* its rows, as count(*) says */
     const char *unknown;    /* a key collation SQLite lacks, or NULL */
     bool key_null;          /* a key value is NULL */
     bool by_key;            /* its key orders its rows: hashed in key order */
     rb_sha256 *hash;        /* by key: the running hash of its rows */
+    rb_buf batch;           /* rows not yet given to hash: hashed in
+                               blocks, not a call a row */
     int64_t hashed;         /* the rows it covers */
     digests rows;           /* else: one digest a row, sorted at the end */
 } side_rows;
-
-static rb_code visit_count(void *ctx, sqlite3_stmt *stmt)
-{
-    *(int64_t *)ctx = sqlite3_column_int64(stmt, 0);
-    return RB_OK;
-}
-
-/* Reads of one side in stored order go through no index (NOT INDEXED): an
- * index in a collation SQLite lacks could not be read, the table still
- * can. */
-static rb_code side_count(side_rows *s, rb_error *err)
-{
-    rb_buf sql = {0};
-    rb_buf_puts(&sql, "SELECT count(*) FROM ");
-    rb_ledger_quote_name(&sql, s->table.name);
-    rb_buf_puts(&sql, " NOT INDEXED");
-    rb_code rc = scan(s->ledger->db, s->ledger->name, s->table.name, sql.data, visit_count, &s->count, err);
-    rb_buf_free(&sql);
-    return rc;
-}
 
 /* The first of the key's collations that this SQLite lacks (one that the
  * application writing the ledger defined), or NULL. */
@@ -257,11 +287,11 @@ static const char *unknown_collation(const side_rows *s)
     return NULL;
 }
 
-static rb_code visit_any(void *ctx, sqlite3_stmt *stmt)
+static bool visit_any(void *ctx, sqlite3_stmt *stmt)
 {
     (void)stmt;
     *(bool *)ctx = true;
-    return RB_OK;
+    return false;
 }
 
 /* Whether a key value of the side is NULL (a rowid table allows it). */
@@ -297,8 +327,8 @@ static void side_hash_start(side_rows *s)
     rb_buf_free(&head);
 }
 
-/* Reads the table's columns and key, counts its rows, and works out
- * whether its key orders them. */
+/* Reads the table's columns and key, and works out whether its key orders
+ * its rows. */
 static rb_code side_read(side_rows *s, const rb_ledger_side *ledger, const char *table, rb_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -309,39 +339,54 @@ static rb_code side_read(side_rows *s, const rb_ledger_side *ledger, const char 
         all[i] = i;
     s->order = rb_ledger_columns_by_name(s->table.columns, all, s->table.n_columns);
     free(all);
-    if (!rc)
-        rc = side_count(s, err);
     if (!rc && !(s->unknown = unknown_collation(s)))
         rc = key_has_null(s, err);
     s->by_key = s->table.n_key && !s->unknown && !s->key_null;
     side_hash_start(s);
-    if (!rc && !s->by_key && s->count > 0) {
-        s->rows.cap = (size_t)s->count;
-        s->rows.d = rb_xmalloc(s->rows.cap * DIGEST);
-    }
     return rc;
+}
+
+#define HASH_BATCH ((size_t)64 << 10)
+
+/* Adds the bytes of one row (put_row's) to the side's running hash. */
+static void side_hash_row(side_rows *s, const rb_buf *row)
+{
+    s->hashed++;
+    rb_buf_append(&s->batch, row->data, row->len);
+    if (s->batch.len >= HASH_BATCH) {
+        rb_sha256_update(s->hash, s->batch.data, s->batch.len);
+        s->batch.len = 0;
+    }
 }
 
 /* Hashes the current row (columns base.. of stmt): into the running hash
  * when the side goes by key, else as one more digest. */
 static void side_take(side_rows *s, digester *g, sqlite3_stmt *stmt, int base)
 {
-    s->hashed++;
     if (!s->by_key) {
+        s->hashed++;
         digest_row(g, stmt, base, s->order, s->table.n_columns, digests_push(&s->rows));
         return;
     }
     put_row(g, stmt, base, s->order, s->table.n_columns);
-    rb_sha256_update(s->hash, g->buf.data, g->buf.len);
+    side_hash_row(s, &g->buf);
 }
 
 /* {rows, sha256}. */
 static json_t *side_summary(side_rows *s)
 {
+    if (s->batch.len)
+        rb_sha256_update(s->hash, s->batch.data, s->batch.len);
+    s->batch.len = 0;
     if (!s->by_key) {
         digests_sort(&s->rows);
-        if (s->rows.n)
-            rb_sha256_update(s->hash, s->rows.d, s->rows.n * DIGEST);
+        for (size_t i = 0; i < s->rows.n; i++) {
+            rb_buf_append(&s->batch, (const char *)s->rows.d + i * RECORD, DIGEST);
+            if (s->batch.len >= HASH_BATCH || i + 1 == s->rows.n) {
+                rb_sha256_update(s->hash, s->batch.data, s->batch.len);
+                s->batch.len = 0;
+            }
+        }
     }
     char hex[RB_SHA256_HEX_LEN + 1];
     rb_sha256_final(s->hash, hex);
@@ -356,6 +401,7 @@ static void side_clear(side_rows *s)
         rb_sha256_final(s->hash, unused); /* frees it */
     rb_ledger_table_clear(&s->table);
     free(s->order);
+    rb_buf_free(&s->batch);
     digests_free(&s->rows);
 }
 
@@ -404,11 +450,11 @@ typedef struct side_visit {
     digester *g;
 } side_visit;
 
-static rb_code visit_take(void *ctx, sqlite3_stmt *stmt)
+static bool visit_take(void *ctx, sqlite3_stmt *stmt)
 {
     side_visit *v = ctx;
     side_take(v->side, v->g, stmt, 0);
-    return RB_OK;
+    return true;
 }
 
 /* Hashes every row of the side on its own (visit NULL: reads them only). */
@@ -457,111 +503,231 @@ static rb_code blame(table_diff *t, rb_error *err)
     return rc;
 }
 
-/* The current row's key: its value, or an array for a composite key. */
-static json_t *row_key(sqlite3_stmt *stmt, int base, const rb_ledger_table *t)
+/* ---- pairing by key ----------------------------------------------------
+ *
+ * Both sides come in one query, a UNION ALL ordered by the key in its
+ * collations: SQLite merges the two sides' rows in key order, so that a
+ * key both have comes as two rows one after the other, whichever first.
+ * Each side's table is read once, in its own order when that is key order
+ * (an INTEGER PRIMARY KEY, a WITHOUT ROWID table), else through a sort of
+ * its rows (NOT INDEXED): a key index would find them one seek at a time,
+ * all over the file.  Whether two neighbours' keys are one is SQLite's to
+ * say too (the key's collation, 2 = 2.0), asked only when their bytes
+ * differ.  A row is held, as the bytes its side's hash takes, until its
+ * neighbour tells whether it pairs. */
+
+/* A row of the merged stream: its side, its columns as put_row writes
+ * them (its side's hash takes these bytes), and where each column's value
+ * starts among them. */
+typedef struct held_row {
+    int side;  /* 0: OLD, 1: NEW, -1: no row held */
+    rb_buf bytes;
+    size_t *at; /* by column index of its side's table */
+} held_row;
+
+/* The statements that read held values back as SQLite values. */
+typedef struct key_pairing {
+    table_diff *t;
+    held_row rows[2];  /* the row held, and the one just read */
+    held_row *held, *cur;
+    sqlite3_stmt *same_key; /* ?1 = ?2 COLLATE c1 AND ?3 = ?4 COLLATE c2 ... */
+    sqlite3_stmt *echo;     /* SELECT ?1: a held value as a column */
+    bool all_common;        /* both sides have the same columns */
+} key_pairing;
+
+static const rb_ledger_table *table_of(const key_pairing *k, const held_row *r)
 {
+    return r->side ? &k->t->new.table : &k->t->old.table;
+}
+
+/* A value held at p, as rb_ledger_column_json makes it of the column it
+ * came from. */
+static json_t *held_json(key_pairing *k, const unsigned char *p)
+{
+    bind_value(k->echo, 1, p);
+    json_t *v = sqlite3_step(k->echo) == SQLITE_ROW ? rb_ledger_column_json(k->echo, 0) : json_null();
+    sqlite3_reset(k->echo);
+    return v;
+}
+
+static const unsigned char *value_at(const held_row *r, int column)
+{
+    return (const unsigned char *)r->bytes.data + r->at[column];
+}
+
+/* A held row's key: its value, or an array for a composite key. */
+static json_t *held_key(key_pairing *k, const held_row *r)
+{
+    const rb_ledger_table *t = table_of(k, r);
     if (t->n_key == 1)
-        return rb_ledger_column_json(stmt, base + t->key[0]);
+        return held_json(k, value_at(r, t->key[0]));
     json_t *key = json_array();
-    for (int k = 0; k < t->n_key; k++)
-        json_array_append_new(key, rb_ledger_column_json(stmt, base + t->key[k]));
+    for (int i = 0; i < t->n_key; i++)
+        json_array_append_new(key, held_json(k, value_at(r, t->key[i])));
     return key;
 }
 
-/* {column: {old, new}} of the paired row's columns that differ, or NULL. */
-static json_t *changed_columns(const table_diff *t, sqlite3_stmt *stmt)
+static bool same_bytes(const unsigned char *p, const unsigned char *q)
 {
+    size_t n = value_size(p);
+    return n == value_size(q) && memcmp(p, q, n) == 0;
+}
+
+/* Whether two rows of the two sides have one key, as SQLite compares it:
+ * the same bytes are the same key in any collation; else SQLite says. */
+static bool same_key(key_pairing *k, const held_row *a, const held_row *b)
+{
+    const rb_ledger_table *ta = table_of(k, a), *tb = table_of(k, b);
+    bool same = true;
+    for (int i = 0; i < ta->n_key && same; i++)
+        same = same_bytes(value_at(a, ta->key[i]), value_at(b, tb->key[i]));
+    if (same)
+        return true;
+    for (int i = 0; i < ta->n_key; i++) {
+        bind_value(k->same_key, 2 * i + 1, value_at(a, ta->key[i]));
+        bind_value(k->same_key, 2 * i + 2, value_at(b, tb->key[i]));
+    }
+    same = sqlite3_step(k->same_key) == SQLITE_ROW && sqlite3_column_int(k->same_key, 0) == 1;
+    sqlite3_reset(k->same_key);
+    return same;
+}
+
+/* {column: {old, new}} of a paired row's columns that differ, or NULL. */
+static json_t *changed_columns(key_pairing *k, const held_row *old, const held_row *new)
+{
+    const table_diff *t = k->t;
+    if (k->all_common && old->bytes.len == new->bytes.len && memcmp(old->bytes.data, new->bytes.data, old->bytes.len) == 0)
+        return NULL;
     json_t *columns = NULL;
-    int base = t->old.table.n_columns;
-    for (int k = 0; k < t->schema.n_common; k++) {
-        int i = t->schema.common_old[k], j = base + t->schema.common_new[k];
-        if (same_value(stmt, i, j))
+    for (int c = 0; c < t->schema.n_common; c++) {
+        int i = t->schema.common_old[c], j = t->schema.common_new[c];
+        if (same_bytes(value_at(old, i), value_at(new, j)))
             continue;
         if (!columns)
             columns = json_object();
         json_object_set_new(columns, t->old.table.columns[i].name,
-                            json_pack("{s:o, s:o}", "old", rb_ledger_column_json(stmt, i), "new",
-                                      rb_ledger_column_json(stmt, j)));
+                            json_pack("{s:o, s:o}", "old", held_json(k, value_at(old, i)), "new",
+                                      held_json(k, value_at(new, j))));
     }
     return columns;
 }
 
-/* A row of OLD joined with its row of NEW, if any. */
-static rb_code visit_joined(void *ctx, sqlite3_stmt *stmt)
+/* A row whose key the other side lacks: missing from NEW, or added. */
+static void unpaired(key_pairing *k, const held_row *r)
 {
-    table_diff *t = ctx;
-    int base = t->old.table.n_columns;
-    side_take(&t->old, &t->c->g, stmt, 0);
-    if (sqlite3_column_type(stmt, base + t->new.table.key[0]) == SQLITE_NULL) {
-        json_array_append_new(t->missing, row_key(stmt, 0, &t->old.table));
-        return RB_OK;
-    }
-    side_take(&t->new, &t->c->g, stmt, base);
-    t->paired++;
-    json_t *columns = changed_columns(t, stmt);
+    json_array_append_new(r->side ? k->t->added : k->t->missing, held_key(k, r));
+}
+
+static void paired(key_pairing *k, const held_row *a, const held_row *b)
+{
+    const held_row *old = a->side ? b : a, *new = a->side ? a : b;
+    k->t->paired++;
+    json_t *columns = changed_columns(k, old, new);
     if (columns)
-        json_array_append_new(t->changed, json_pack("{s:o, s:o}", "key", row_key(stmt, 0, &t->old.table),
-                                                    "columns", columns));
-    return RB_OK;
+        json_array_append_new(k->t->changed, json_pack("{s:o, s:o}", "key", held_key(k, old), "columns", columns));
 }
 
-/* A row of NEW, with whether OLD has its key. */
-static rb_code visit_new(void *ctx, sqlite3_stmt *stmt)
+/* A row of the merged stream: column 0 its side, then the key, then its
+ * side's columns. */
+static bool visit_merged(void *ctx, sqlite3_stmt *stmt)
 {
-    table_diff *t = ctx;
-    side_take(&t->new, &t->c->g, stmt, 0);
-    if (!sqlite3_column_int(stmt, t->new.table.n_columns))
-        json_array_append_new(t->added, row_key(stmt, 0, &t->new.table));
-    return RB_OK;
-}
-
-/* o."k1" COLLATE "c1" = n."k1" AND ... */
-static void put_key_match(rb_buf *sql, const table_diff *t)
-{
-    for (int k = 0; k < t->old.table.n_key; k++) {
-        rb_buf_puts(sql, k ? " AND o." : "o.");
-        rb_ledger_quote_name(sql, t->old.table.columns[t->old.table.key[k]].name);
-        rb_buf_puts(sql, " COLLATE ");
-        rb_ledger_quote_name(sql, t->old.table.key_collation[k]);
-        rb_buf_puts(sql, " = n.");
-        rb_ledger_quote_name(sql, t->new.table.columns[t->new.table.key[k]].name);
+    key_pairing *k = ctx;
+    held_row *cur = k->cur;
+    cur->side = sqlite3_column_int(stmt, 0) ? 1 : 0;
+    side_rows *side = cur->side ? &k->t->new : &k->t->old;
+    put_row_at(&cur->bytes, cur->at, stmt, 1 + side->table.n_key, side->order, side->table.n_columns);
+    side_hash_row(side, &cur->bytes);
+    if (k->held->side == 1 - cur->side && same_key(k, k->held, cur)) {
+        paired(k, k->held, cur);
+        k->held->side = -1;
+        return true;
     }
+    if (k->held->side >= 0)
+        unpaired(k, k->held);
+    k->cur = k->held;
+    k->held = cur;
+    return true;
 }
 
-/* Every row of OLD in key order, with its row of NEW or NULLs. */
-static char *joined_sql(const table_diff *t)
+/* One side's arm of the merged query: its side, its key, its columns, and
+ * NULLs up to `width` columns (both arms must have as many). */
+static void put_arm(rb_buf *sql, int side, const side_rows *s, const char *schema, int width, bool sorted)
 {
+    const rb_ledger_table *t = &s->table;
+    rb_buf_printf(sql, "SELECT %d", side);
+    for (int k = 0; k < t->n_key; k++) {
+        rb_buf_puts(sql, ", ");
+        rb_ledger_quote_name(sql, t->columns[t->key[k]].name);
+    }
+    for (int i = 0; i < width; i++) {
+        rb_buf_puts(sql, ", ");
+        if (i < t->n_columns)
+            rb_ledger_quote_name(sql, t->columns[i].name);
+        else
+            rb_buf_puts(sql, "NULL");
+    }
+    rb_buf_printf(sql, " FROM %s.", schema);
+    rb_ledger_quote_name(sql, t->name);
+    /* no key index: a table not stored in key order is sorted */
+    if (sorted)
+        rb_buf_puts(sql, " NOT INDEXED");
+}
+
+/* Both sides' rows in key order; `sorted`: as put_arm says. */
+static char *merged_sql(const table_diff *t, bool sorted)
+{
+    int width = t->old.table.n_columns > t->new.table.n_columns ? t->old.table.n_columns : t->new.table.n_columns;
     rb_buf sql = {0};
-    rb_buf_puts(&sql, "SELECT ");
-    put_columns(&sql, "o.", &t->old.table);
-    rb_buf_puts(&sql, ", ");
-    put_columns(&sql, "n.", &t->new.table);
-    rb_buf_puts(&sql, " FROM rb_old.");
-    rb_ledger_quote_name(&sql, t->old.table.name);
-    rb_buf_puts(&sql, " AS o LEFT JOIN rb_new.");
-    rb_ledger_quote_name(&sql, t->new.table.name);
-    rb_buf_puts(&sql, " AS n ON ");
-    put_key_match(&sql, t);
+    put_arm(&sql, 0, &t->old, "rb_old", width, sorted);
+    rb_buf_puts(&sql, " UNION ALL ");
+    put_arm(&sql, 1, &t->new, "rb_new", width, sorted);
     rb_buf_puts(&sql, " ORDER BY ");
-    put_key(&sql, "o.", &t->old.table);
+    for (int k = 0; k < t->old.table.n_key; k++) {
+        rb_buf_printf(&sql, "%s%d COLLATE ", k ? ", " : "", k + 2);
+        rb_ledger_quote_name(&sql, t->old.table.key_collation[k]);
+    }
     return rb_buf_take(&sql);
 }
 
-/* Every row of NEW in key order, and whether OLD has its key. */
-static char *new_sql(const table_diff *t)
+/* ?1 = ?2 COLLATE "c1" AND ?3 = ?4 COLLATE "c2" ... */
+static char *same_key_sql(const rb_ledger_table *t)
 {
     rb_buf sql = {0};
     rb_buf_puts(&sql, "SELECT ");
-    put_columns(&sql, "n.", &t->new.table);
-    rb_buf_puts(&sql, ", EXISTS (SELECT 1 FROM rb_old.");
-    rb_ledger_quote_name(&sql, t->old.table.name);
-    rb_buf_puts(&sql, " AS o WHERE ");
-    put_key_match(&sql, t);
-    rb_buf_puts(&sql, ") FROM rb_new.");
-    rb_ledger_quote_name(&sql, t->new.table.name);
-    rb_buf_puts(&sql, " AS n ORDER BY ");
-    put_key(&sql, "n.", &t->new.table);
+    for (int k = 0; k < t->n_key; k++) {
+        rb_buf_printf(&sql, "%s?%d = ?%d COLLATE ", k ? " AND " : "", 2 * k + 1, 2 * k + 2);
+        rb_ledger_quote_name(&sql, t->key_collation[k]);
+    }
     return rb_buf_take(&sql);
+}
+
+/* Whether the pair connection's sorts of both whole files stay well within
+ * the --max-query-temp limit (a merge may write its runs twice). */
+static bool sort_fits(sqlite3 *pair)
+{
+    sqlite3_int64 bytes = 0;
+    static const char *const schemas[] = {"rb_old", "rb_new"};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *stmt = NULL;
+        if (sqlite3_prepare_v2(pair, "SELECT (SELECT page_count FROM pragma_page_count WHERE schema = ?1) * "
+                               "(SELECT page_size FROM pragma_page_size WHERE schema = ?1)", -1, &stmt,
+                               NULL) == SQLITE_OK &&
+            sqlite3_bind_text(stmt, 1, schemas[i], -1, SQLITE_STATIC) == SQLITE_OK &&
+            sqlite3_step(stmt) == SQLITE_ROW)
+            bytes += sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+    }
+    return bytes > 0 && (uint64_t)bytes * 2 <= (uint64_t)rb_limits_get()->query_temp_bytes;
+}
+
+static void pairing_clear(key_pairing *k)
+{
+    for (int i = 0; i < 2; i++) {
+        rb_buf_free(&k->rows[i].bytes);
+        free(k->rows[i].at);
+    }
+    sqlite3_finalize(k->same_key);
+    sqlite3_finalize(k->echo);
 }
 
 static rb_code attach(sqlite3 *pair, const rb_ledger_side *side, const char *schema, rb_error *err)
@@ -611,41 +777,56 @@ static rb_code pair_open(diff_ctx *c, rb_error *err)
     return rc ? rc : attach(c->pair, c->new, "rb_new", err);
 }
 
-/* Pairs the rows of a table by key: OLD joined with NEW; then, if NEW has
- * more rows than were paired, NEW again in key order, for the rows no key
- * of OLD found and for its hash. */
+/* Pairs the rows of a table by key, in one pass over both sides. */
 static rb_code compare_by_key(table_diff *t, rb_error *err)
 {
     rb_code rc = pair_open(t->c, err);
-    char *sql = rc ? NULL : joined_sql(t);
-    if (!rc && (rc = scan(t->c->pair, t->c->label, t->old.table.name, sql, visit_joined, t, err)))
-        rc = blame(t, err);
-    free(sql);
-    if (!rc && t->new.count > t->paired) {
-        char unused[RB_SHA256_HEX_LEN + 1];
-        rb_sha256_final(t->new.hash, unused);
-        side_hash_start(&t->new);
-        sql = new_sql(t);
-        if ((rc = scan(t->c->pair, t->c->label, t->new.table.name, sql, visit_new, t, err)))
-            rc = blame(t, err);
-        free(sql);
+    if (rc)
+        return rc;
+    key_pairing k = {.t = t, .held = &k.rows[0], .cur = &k.rows[1],
+                     .all_common = t->schema.n_common == t->old.table.n_columns &&
+                                   t->schema.n_common == t->new.table.n_columns};
+    for (int i = 0; i < 2; i++) {
+        int n = t->old.table.n_columns > t->new.table.n_columns ? t->old.table.n_columns : t->new.table.n_columns;
+        k.rows[i].side = -1;
+        k.rows[i].at = rb_xcalloc((size_t)n + 1, sizeof *k.rows[i].at);
     }
+    char *same = same_key_sql(&t->old.table);
+    if (sqlite3_prepare_v2(t->c->pair, same, -1, &k.same_key, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(t->c->pair, "SELECT ?1", -1, &k.echo, NULL) != SQLITE_OK)
+        rc = rb_error_set(err, RB_EINTERNAL, "%s: %s", t->c->label, sqlite3_errmsg(t->c->pair));
+    free(same);
+    char *sql = rc ? NULL : merged_sql(t, sort_fits(t->c->pair));
+    if (!rc && (rc = scan(t->c->pair, t->c->label, t->old.table.name, sql, visit_merged, &k, err)))
+        rc = blame(t, err);
+    if (!rc && k.held->side >= 0)
+        unpaired(&k, k.held);
+    free(sql);
+    pairing_clear(&k);
     return rc;
 }
 
 /* ---- multisets --------------------------------------------------------- */
 
 /* One side of a multiset comparison: the columns compared, in name
- * order, and the digests of the rows over them. */
+ * order, and the digests of the rows over them.  The two sides' digests
+ * are taken at once, OLD's on the calling thread and NEW's on a worker
+ * (worker.h), each through its own ledger's handle: a bag touches only
+ * its own side until joined. */
 typedef struct bag {
-    diff_ctx *c;
     side_rows *side;
     int *compared;
     int n_compared;
     bool shared;      /* the side's own row digests are the bag's */
     digests own;      /* else the bag's */
-    digests surplus;  /* what only this side has, with counts */
+    digester g;       /* its own: the two bags fill at once */
+    uint64_t *surplus; /* the places of the rows only this side has, in
+                          stored order */
+    size_t n_surplus, cap_surplus, next;
+    uint64_t place;   /* of the row being read */
     json_t *rows;     /* the surplus rows found */
+    rb_code rc;       /* of its filling */
+    rb_error err;
 } bag;
 
 static digests *bag_digests(bag *b)
@@ -655,41 +836,43 @@ static digests *bag_digests(bag *b)
 
 /* A row in stored order: its digest over the compared columns, and the
  * side's hash when it has no key order to take it in. */
-static rb_code visit_counted(void *ctx, sqlite3_stmt *stmt)
+static bool visit_counted(void *ctx, sqlite3_stmt *stmt)
 {
     bag *b = ctx;
     if (!b->side->by_key)
-        side_take(b->side, &b->c->g, stmt, 0);
+        side_take(b->side, &b->g, stmt, 0);
     if (!b->shared)
-        digest_row(&b->c->g, stmt, 0, b->compared, b->n_compared, digests_push(&b->own));
-    return RB_OK;
+        digest_row(&b->g, stmt, 0, b->compared, b->n_compared, digests_push(&b->own));
+    return true;
 }
 
-/* A row of a side with a surplus: listed while copies remain. */
-static rb_code visit_surplus(void *ctx, sqlite3_stmt *stmt)
+/* A row of a side with a surplus: listed when its place is one; the scan
+ * ends after the last. */
+static bool visit_surplus(void *ctx, sqlite3_stmt *stmt)
 {
     bag *b = ctx;
-    unsigned char d[DIGEST];
-    digest_row(&b->c->g, stmt, 0, b->compared, b->n_compared, d);
-    unsigned char *hit = bsearch(d, b->surplus.d, b->surplus.n, DIGEST, digest_cmp);
-    int64_t *left = hit ? &b->surplus.count[(hit - b->surplus.d) / DIGEST] : NULL;
-    if (left && *left > 0) {
-        --*left;
+    if (b->surplus[b->next] == b->place++) {
         json_array_append_new(b->rows, rb_ledger_row_json(stmt));
+        b->next++;
     }
-    return RB_OK;
+    return b->next < b->n_surplus;
 }
 
-static void add_surplus(bag *b, const unsigned char *d, int64_t n)
+static void add_surplus(bag *b, uint64_t place)
 {
-    if (!b->surplus.count)
-        b->surplus.count = rb_xmalloc(sizeof *b->surplus.count);
-    memcpy(digests_push(&b->surplus), d, DIGEST);
-    b->surplus.count[b->surplus.n - 1] = n;
+    rb_grow((void **)&b->surplus, &b->cap_surplus, b->n_surplus + 1, sizeof *b->surplus);
+    b->surplus[b->n_surplus++] = place;
 }
 
-/* Counts each distinct row on both sides (sorted digests); the side with
- * more copies has the difference as its surplus. */
+static int place_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Counts each distinct row on both sides (records sorted by digest, then
+ * place); the side with more copies has the difference as its surplus:
+ * its first copies in stored order. */
 static void find_surplus(bag *a, bag *b)
 {
     digests *x = bag_digests(a), *y = bag_digests(b);
@@ -697,36 +880,43 @@ static void find_surplus(bag *a, bag *b)
     digests_sort(y);
     size_t i = 0, j = 0;
     while (i < x->n || j < y->n) {
-        int c = i == x->n ? 1 : j == y->n ? -1 : digest_cmp(x->d + i * DIGEST, y->d + j * DIGEST);
-        const unsigned char *v = c <= 0 ? x->d + i * DIGEST : y->d + j * DIGEST;
-        int64_t n = 0;
-        for (; i < x->n && digest_cmp(x->d + i * DIGEST, v) == 0; i++)
-            n++;
-        for (; j < y->n && digest_cmp(y->d + j * DIGEST, v) == 0; j++)
-            n--;
-        if (n > 0)
-            add_surplus(a, v, n);
-        else if (n < 0)
-            add_surplus(b, v, -n);
+        int c = i == x->n ? 1 : j == y->n ? -1 : memcmp(x->d + i * RECORD, y->d + j * RECORD, DIGEST);
+        const unsigned char *v = c <= 0 ? x->d + i * RECORD : y->d + j * RECORD;
+        size_t i0 = i, j0 = j;
+        while (i < x->n && memcmp(x->d + i * RECORD, v, DIGEST) == 0)
+            i++;
+        while (j < y->n && memcmp(y->d + j * RECORD, v, DIGEST) == 0)
+            j++;
+        for (size_t k = i0; k + (j - j0) < i; k++)
+            add_surplus(a, record_place(x->d + k * RECORD));
+        for (size_t k = j0; k + (i - i0) < j; k++)
+            add_surplus(b, record_place(y->d + k * RECORD));
     }
+    if (a->n_surplus > 1)
+        qsort(a->surplus, a->n_surplus, sizeof *a->surplus, place_cmp);
+    if (b->n_surplus > 1)
+        qsort(b->surplus, b->n_surplus, sizeof *b->surplus, place_cmp);
 }
 
-static void bag_init(bag *b, diff_ctx *c, side_rows *side, const int *compared, int n, json_t *rows)
+static void bag_init(bag *b, side_rows *side, const int *compared, int n, json_t *rows)
 {
     memset(b, 0, sizeof *b);
-    b->c = c;
     b->side = side;
     b->compared = rb_ledger_columns_by_name(side->table.columns, compared, n);
     b->n_compared = n;
     b->shared = n == side->table.n_columns && !side->by_key;
     b->rows = rows;
+    b->g.h = rb_sha256_new();
 }
 
 static void bag_clear(bag *b)
 {
+    char unused[RB_SHA256_HEX_LEN + 1];
+    rb_sha256_final(b->g.h, unused); /* frees it */
+    rb_buf_free(&b->g.buf);
     free(b->compared);
+    free(b->surplus);
     digests_free(&b->own);
-    digests_free(&b->surplus);
 }
 
 /* Reads every row of a bag's side in stored order; with visit_surplus,
@@ -744,13 +934,22 @@ static rb_code bag_scan(bag *b, row_visit visit, rb_error *err)
     return rc;
 }
 
-/* Counts a bag's rows, and hashes its side in key order if it has one. */
-static rb_code bag_fill(bag *b, rb_error *err)
+/* Counts a bag's rows, and hashes its side in key order if it has one;
+ * the outcome in b->rc. */
+static void bag_fill(void *state)
 {
-    rb_code rc = bag_scan(b, visit_counted, err);
-    if (!rc && b->side->by_key)
-        rc = side_scan(b->side, &b->c->g, visit_take, err);
-    return rc;
+    bag *b = state;
+    b->rc = bag_scan(b, visit_counted, &b->err);
+    if (!b->rc && b->side->by_key)
+        b->rc = side_scan(b->side, &b->g, visit_take, &b->err);
+}
+
+/* bag_fill on a worker: with a handle of its own, it steps its own
+ * queries (query_bounds.h). */
+static void bag_fill_apart(void *state)
+{
+    bag_fill(state);
+    rb_query_bounds_thread_end();
 }
 
 /* Compares a table as a multiset of rows over the columns both sides have:
@@ -760,16 +959,23 @@ static rb_code compare_multiset(table_diff *t, rb_error *err)
     /* by name on each side: the same order, names matching as SQLite
      * matches them */
     bag a, b;
-    bag_init(&a, t->c, &t->old, t->schema.common_old, t->schema.n_common, t->missing);
-    bag_init(&b, t->c, &t->new, t->schema.common_new, t->schema.n_common, t->added);
-    rb_code rc = bag_fill(&a, err);
-    if (!rc)
-        rc = bag_fill(&b, err);
+    bag_init(&a, &t->old, t->schema.common_old, t->schema.n_common, t->missing);
+    bag_init(&b, &t->new, t->schema.common_new, t->schema.n_common, t->added);
+    rb_worker *w = rb_worker_sqlite_ok() ? rb_worker_start(bag_fill_apart, &b) : NULL;
+    bag_fill(&a);
+    if (w)
+        rb_worker_join(w);
+    else
+        bag_fill(&b);
+    /* OLD's error first, as when one side was read after the other */
+    rb_code rc = a.rc ? a.rc : b.rc;
+    if (rc)
+        *err = a.rc ? a.err : b.err;
     if (!rc)
         find_surplus(&a, &b);
-    if (!rc && a.surplus.n)
+    if (!rc && a.n_surplus)
         rc = bag_scan(&a, visit_surplus, err);
-    if (!rc && b.surplus.n)
+    if (!rc && b.n_surplus)
         rc = bag_scan(&b, visit_surplus, err);
     bag_clear(&a);
     bag_clear(&b);
@@ -930,11 +1136,11 @@ static rb_code diff_tables(diff_ctx *c, const json_t *names_old, const json_t *n
     return rc;
 }
 
-static rb_code visit_text(void *ctx, sqlite3_stmt *stmt)
+static bool visit_text(void *ctx, sqlite3_stmt *stmt)
 {
     const unsigned char *text = sqlite3_column_text(stmt, 0);
     *(char **)ctx = rb_xstrdup(text ? (const char *)text : "");
-    return RB_OK;
+    return false;
 }
 
 static rb_code encoding_of(const rb_ledger_side *side, char **encoding, rb_error *err)
@@ -985,7 +1191,7 @@ rb_code rb_ledger_diff(const rb_ledger_side *old, const rb_ledger_side *new, jso
     }
     json_t *summary = summarize(tables);
     bool equal = json_integer_value(json_object_get(summary, "equal")) == (json_int_t)json_array_size(tables);
-    *out = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:b, s:o, s:o}", "schema", "rbaudit-diff/2",
+    *out = json_pack("{s:s, s:s, s:{s:s, s:s?}, s:{s:s, s:s?}, s:b, s:o, s:o}", "schema", "rbaudit-diff/2",
                      "kind", "ledger", "old", "path", old->name, "sha256", old->sha256, "new", "path", new->name,
                      "sha256", new->sha256, "equal", equal, "tables", tables, "summary", summary);
     return RB_OK;

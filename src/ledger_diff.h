@@ -18,7 +18,8 @@
 typedef struct rb_ledger_side {
     sqlite3 *db;
     const char *name;    /* the path as given */
-    const char *sha256;  /* of the file */
+    const char *sha256;  /* of the file; NULL: null in the document, for
+                            the caller to set when it knows it */
 } rb_ledger_side;
 
 /*
