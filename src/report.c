@@ -127,6 +127,21 @@ const rb_rule_status *rb_report_rule_statuses(const rb_report *report, const rb_
     return first;
 }
 
+/* Writes into the destination itself: it is a device or a FIFO, which has
+ * no whole to replace (and a rename over a device would replace it). */
+static rb_code open_direct(rb_output *out, rb_error *err)
+{
+    out->file = fopen(out->path, "w");
+    if (!out->file) {
+        rb_error_set(err, RB_EUSAGE, "--output %s: cannot write there: %s", out->path, strerror(errno));
+        free(out->path);
+        memset(out, 0, sizeof *out);
+        return RB_EUSAGE;
+    }
+    out->direct = true;
+    return RB_OK;
+}
+
 rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *path, rb_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -136,6 +151,9 @@ rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *
         out->file = stdout;
         return RB_OK;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return open_direct(out, err);
     /* a signal that ends the run removes it (cleanup.h): a report at path
      * is only ever replaced whole, by the rename */
     out->tmp = rb_xasprintf("%s.tmp-XXXXXX", path);
@@ -170,6 +188,12 @@ rb_code rb_output_write(rb_output *out, const rb_report *report, const rb_report
 
 rb_code rb_output_commit(rb_output *out, rb_error *err)
 {
+    if (out->direct) {
+        int failed = ferror(out->file) | fclose(out->file);
+        out->file = NULL;
+        return failed ? rb_error_set(err, RB_EINTERNAL, "--output %s: cannot write: %s", out->path, strerror(errno))
+                      : RB_OK;
+    }
     if (!out->tmp)
         return fflush(out->file) == 0 ? RB_OK
                                       : rb_error_set(err, RB_EINTERNAL, "writing the report: %s", strerror(errno));
@@ -185,6 +209,8 @@ rb_code rb_output_commit(rb_output *out, rb_error *err)
 
 void rb_output_close(rb_output *out)
 {
+    if (out->direct && out->file)
+        fclose(out->file);
     if (out->tmp) {
         if (out->file)
             fclose(out->file);

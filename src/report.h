@@ -94,12 +94,17 @@ typedef struct rb_output {
     const rb_reporter *reporter;
     char *path;  /* destination */
     char *tmp;   /* temporary file beside it, which a signal that ends the
-                    run removes (cleanup.h); NULL for stdout */
+                    run removes (cleanup.h); NULL for stdout and for a
+                    destination that is not a regular file */
     FILE *file;
+    bool direct; /* file is the destination itself, opened here */
 } rb_output;
 
 /* Opens the temporary file for an output (RB_EUSAGE when the directory is
- * missing or not writable), so that a bad path fails before any work. */
+ * missing or not writable), so that a bad path fails before any work.  A
+ * destination that exists and is not a regular file (a device such as
+ * /dev/null, a FIFO, a terminal) is written in place: renaming a file over
+ * it would replace the device. */
 rb_code rb_output_open(rb_output *out, const rb_reporter *reporter, const char *path, rb_error *err);
 
 /* Writes the report and renames the temporary file into place. */

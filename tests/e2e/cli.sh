@@ -70,6 +70,23 @@ expect_status 2
 expect_stderr "cannot write there"
 [ ! -e "$tmp/missing" ] || fail "created the missing directory"
 
+# An output that is a device or a FIFO is written in place: renaming a
+# finished report over it would replace it (as root, even /dev/null).
+mkfifo "$tmp/pipe"
+timeout 60 cat "$tmp/pipe" >"$tmp/from-pipe" &
+reader=$!
+run check --output json:"$tmp/pipe" --fail-on never corpora/beam/incident-dead-letter
+expect_status 0
+wait "$reader"
+checks=$((checks + 1))
+[ -p "$tmp/pipe" ] || fail "the FIFO was replaced by a file"
+checks=$((checks + 1))
+[ "$(jq -c '.summary.findings > 0' "$tmp/from-pipe")" = true ] || fail "the FIFO's reader got no report"
+run check --output json:/dev/null --fail-on never corpora/beam/incident-dead-letter
+expect_status 0
+checks=$((checks + 1))
+[ -c /dev/null ] || fail "/dev/null is no longer a device"
+
 run check --pack nosuchpack corpora/beam/clean-demo
 expect_status 2
 expect_stderr "no such pack"
