@@ -106,7 +106,7 @@ static void after_event(void *state, const rb_rule *rule, const rb_event *ev, rb
             firsts = rb_xcalloc(1, sizeof *firsts);
             rb_keymap_put(s->firsts, key, firsts);
         }
-        rb_event_list_push(firsts, ev);
+        rb_event_list_push(firsts, rule, ev);
     } else if (firsts && !firsts->n) {
         rb_keymap_remove(s->firsts, key);
     }
@@ -116,7 +116,7 @@ static void after_event(void *state, const rb_rule *rule, const rb_event *ev, rb
             thens = rb_xcalloc(1, sizeof *thens);
             rb_keymap_put(s->untimed, key, thens);
         }
-        rb_event_list_push(thens, ev);
+        rb_event_list_push(thens, rule, ev);
     }
 }
 

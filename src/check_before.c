@@ -107,7 +107,7 @@ static void before_event(void *state, const rb_rule *rule, const rb_event *ev, r
      * first: it is never its own partner */
     if (rb_pair_is_then(p, ev) && !(firsts && has_partner(p, firsts, ev))) {
         if (!rb_event_has_time(ev)) {
-            rb_event_list_push(list_of(s->waiting, key), ev);
+            rb_event_list_push(list_of(s->waiting, key), rule, ev);
         } else {
             rb_bindings b = {1, {"then"}, {ev->fields}};
             rb_run_report(run, rule, key, ev, NULL, 0, &b, NULL);
@@ -119,7 +119,7 @@ static void before_event(void *state, const rb_rule *rule, const rb_event *ev, r
     firsts = list_of(s->firsts, key);
     if (!p->correlated && firsts->n)
         rb_event_list_remove(firsts, 0);
-    rb_event_list_push(firsts, ev);
+    rb_event_list_push(firsts, rule, ev);
 }
 
 typedef struct finish_ctx {

@@ -117,7 +117,7 @@ static void between_event(void *state, const rb_rule *rule, const rb_event *ev, 
     }
     if (!w && rb_selector_match(c->from, ev->fields)) {
         w = rb_xcalloc(1, sizeof *w);
-        w->from = rb_event_keep(ev);
+        w->from = rb_event_keep(rule, ev);
         rb_keymap_put(keys, key, w);
     }
 }

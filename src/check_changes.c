@@ -369,8 +369,9 @@ static void close_change(changes_state *s, size_t i, const rb_rule *rule, const 
  * may meet); true when the change is decided (all met, or its window
  * passed).  Under `within`, an event of unknown time neither meets a
  * requirement nor closes a window. */
-static bool follow_up(const changes_check *c, const bool *may_meet, open_change *oc, const rb_event *ev)
+static bool follow_up(const rb_rule *rule, const bool *may_meet, open_change *oc, const rb_event *ev)
 {
+    const changes_check *c = rule->check_data;
     if (c->has_within && !rb_event_has_time(ev))
         return false;
     if (c->has_within && rb_event_has_time(&oc->change) && ev->ts - oc->change.ts > c->within)
@@ -379,7 +380,7 @@ static bool follow_up(const changes_check *c, const bool *may_meet, open_change 
     for (size_t i = 0; i < c->n_requires; i++) {
         if (!may_meet[i] || oc->met[i].fields || rb_selector_eval(c->requires[i], ev->fields, &b) != RB_SEL_TRUE)
             continue;
-        oc->met[i] = rb_event_keep(ev);
+        oc->met[i] = rb_event_keep(rule, ev);
         oc->n_unmet--;
     }
     return oc->n_unmet == 0;
@@ -388,13 +389,14 @@ static bool follow_up(const changes_check *c, const bool *may_meet, open_change 
 /* A new change meets the follow-ups of unknown time that came before it
  * in evidence order: its place among them is unknown (none under
  * `within`). */
-static bool meet_earlier_untimed(const changes_check *c, changes_state *s, open_change *oc)
+static bool meet_earlier_untimed(const rb_rule *rule, changes_state *s, open_change *oc)
 {
+    const changes_check *c = rule->check_data;
     for (size_t j = 0; !c->has_within && j < s->untimed.n && oc->n_unmet; j++) {
         const rb_event *ev = &s->untimed.items[j];
         for (size_t i = 0; i < c->n_requires; i++)
             s->may_meet[i] = rb_selector_eval(c->requires[i], ev->fields, NULL) != RB_SEL_FALSE;
-        follow_up(c, s->may_meet, oc, ev);
+        follow_up(rule, s->may_meet, oc, ev);
     }
     return oc->n_unmet == 0;
 }
@@ -409,7 +411,7 @@ static void changes_event(void *state, const rb_rule *rule, const rb_event *ev, 
     for (size_t i = 0; i < c->n_requires; i++)
         any |= s->may_meet[i] = rb_selector_eval(c->requires[i], ev->fields, NULL) != RB_SEL_FALSE;
     for (size_t i = 0; (any || c->has_within) && i < s->n;) {
-        if (follow_up(c, s->may_meet, &s->open[i], ev))
+        if (follow_up(rule, s->may_meet, &s->open[i], ev))
             close_change(s, i, rule, c, run);
         else
             i++;
@@ -417,14 +419,14 @@ static void changes_event(void *state, const rb_rule *rule, const rb_event *ev, 
     if (selects_change(rule, c, ev)) {
         rb_grow((void **)&s->open, &s->cap, s->n + 1, sizeof *s->open);
         open_change *oc = &s->open[s->n++];
-        *oc = (open_change){.change = rb_event_keep(ev), .n_unmet = c->n_requires};
+        *oc = (open_change){.change = rb_event_keep(rule, ev), .n_unmet = c->n_requires};
         oc->met = rb_xcalloc(c->n_requires + 1, sizeof *oc->met);
-        if (meet_earlier_untimed(c, s, oc))
+        if (meet_earlier_untimed(rule, s, oc))
             close_change(s, s->n - 1, rule, c, run);
     }
     /* kept only after a change it opens: never its own follow-up */
     if (any && !rb_event_has_time(ev))
-        rb_event_list_push(&s->untimed, ev);
+        rb_event_list_push(&s->untimed, rule, ev);
 }
 
 static void changes_finish(void *state, const rb_rule *rule, rb_run *run)

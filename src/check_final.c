@@ -9,7 +9,10 @@
  * no checked key at all is one finding without a key.  Message variables:
  * {value} (the last value; empty when missing), {allowed}.
  *
- * State per key: its last event and whether the key is selected.
+ * State per key: the value of `field` in its last event, where that event
+ * is (its text, to show it whole if the key fails), and whether the key is
+ * selected.  A busy log has as many keys as messages: what a key holds is
+ * most of the memory of a run.
  */
 #include "check_kind.h"
 
@@ -27,7 +30,8 @@ typedef struct final_check {
 } final_check;
 
 typedef struct key_last {
-    rb_event last;   /* kept */
+    json_t *value;   /* of `field` in the last event; NULL when missing */
+    rb_event last;   /* kept: its place (rb_event_keep_place) */
     bool selected;
 } key_last;
 
@@ -67,6 +71,7 @@ static void final_free(void *data)
 static void key_last_free(void *data)
 {
     key_last *k = data;
+    json_decref(k->value);
     rb_event_release(&k->last);
     free(k);
 }
@@ -102,9 +107,11 @@ static void final_event(void *state, const rb_rule *rule, const rb_event *ev, rb
         k = rb_xcalloc(1, sizeof *k);
         rb_keymap_put(state, key, k);
     } else {
+        json_decref(k->value);
         rb_event_release(&k->last);
     }
-    k->last = rb_event_keep(ev);
+    k->value = json_incref((json_t *)rb_jsonpath_lookup(c->field, ev->fields));
+    k->last = rb_event_keep_place(ev);
     k->selected = k->selected || !c->select || rb_selector_match(c->select, ev->fields);
 }
 
@@ -132,14 +139,17 @@ static void finish_key(void *opaque, const json_t *key, void *value)
     if (!k->selected)
         return;
     ctx->checked++;
-    const json_t *last = rb_jsonpath_lookup(c->field, k->last.fields);
+    const json_t *last = k->value;
     if (allowed(c->allowed, last))
         return;
     rb_buf text = {0};
     rb_template_append_value(&text, c->allowed);
     json_t *vars = json_pack("{s:s}", "allowed", text.data);
     json_object_set_new(vars, "value", last ? json_incref((json_t *)last) : json_string(""));
-    rb_run_report(ctx->run, ctx->rule, key, &k->last, NULL, 0, NULL, vars);
+    rb_event shown = k->last;
+    shown.fields = rb_event_whole(&k->last);
+    rb_run_report(ctx->run, ctx->rule, key, &shown, NULL, 0, NULL, vars);
+    json_decref(shown.fields);
     json_decref(vars);
     rb_buf_free(&text);
 }

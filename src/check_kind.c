@@ -240,10 +240,36 @@ void rb_run_report(rb_run *run, const rb_rule *rule, const json_t *key, const rb
     rb_run_emit(run, f);
 }
 
-rb_event rb_event_keep(const rb_event *ev)
+/* The members of fields the rule reads, sharing their values. */
+static json_t *project(const rb_rule *rule, const json_t *fields)
+{
+    json_t *part = json_object();
+    for (size_t i = 0; i < rule->n_members; i++) {
+        json_t *value = json_object_get(fields, rule->members[i]);
+        if (value)
+            json_object_set(part, rule->members[i], value);
+    }
+    return part;
+}
+
+rb_event rb_event_keep(const rb_rule *rule, const rb_event *ev)
 {
     rb_event kept = *ev;
-    json_incref(kept.fields);
+    /* An event read in part is read whole again from its text when a
+     * finding shows it (rb_event_whole), so a kept copy needs no more than
+     * the rule reads: the members of other rules, often nested objects, are
+     * most of a kept event's memory.  An event read whole (no text) keeps
+     * everything, which keeps the reference path a plain oracle. */
+    kept.fields = ev->text && rule->members ? project(rule, ev->fields) : json_incref(ev->fields);
+    kept.text_owned = false;
+    rb_event_own_text(&kept);
+    return kept;
+}
+
+rb_event rb_event_keep_place(const rb_event *ev)
+{
+    rb_event kept = *ev;
+    kept.fields = ev->text ? NULL : json_incref(ev->fields);
     kept.text_owned = false;
     rb_event_own_text(&kept);
     return kept;
@@ -254,10 +280,10 @@ void rb_event_release(rb_event *ev)
     rb_event_clear(ev);
 }
 
-void rb_event_list_push(rb_event_list *list, const rb_event *ev)
+void rb_event_list_push(rb_event_list *list, const rb_rule *rule, const rb_event *ev)
 {
     rb_grow((void **)&list->items, &list->cap, list->n + 1, sizeof *list->items);
-    list->items[list->n++] = rb_event_keep(ev);
+    list->items[list->n++] = rb_event_keep(rule, ev);
 }
 
 void rb_event_list_remove(rb_event_list *list, size_t i)
@@ -311,4 +337,25 @@ void rb_fields_of_path(const rb_jsonpath *path, json_t *names)
     const char *head = path ? rb_jsonpath_head(path) : NULL;
     if (head)
         json_object_set_new(names, head, json_true());
+}
+
+bool rb_rule_members(const rb_rule *rule, json_t *names)
+{
+    if (!rule->check->fields)
+        return false;
+    rule->check->fields(rule, names);
+    const rb_selector *interest[RB_MAX_INTEREST];
+    size_t n = rb_rule_interest(rule, interest);
+    for (size_t i = 0; i < n; i++)
+        rb_selector_fields(interest[i], names);
+    if (rule->select)
+        rb_selector_fields(rule->select, names);
+    for (size_t i = 0; i < rule->n_severity_cases; i++)
+        rb_selector_fields(rule->severity_cases[i].when, names);
+    const char *key = rb_jsonpath_head(rule->key);
+    if (key)
+        json_object_set_new(names, key, json_true());
+    if (rule->message)
+        rb_selector_names_refs(rule->message, names);
+    return true;
 }

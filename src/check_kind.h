@@ -87,8 +87,15 @@ void rb_run_report(rb_run *run, const rb_rule *rule, const json_t *key, const rb
 
 /* A copy of an event that outlives the `event` call: its own reference to
  * the fields.  Release with rb_event_release. */
-rb_event rb_event_keep(const rb_event *ev);
+rb_event rb_event_keep(const rb_rule *rule, const rb_event *ev);
 void rb_event_release(rb_event *ev);
+
+/* A copy of an event that keeps only where it is and its text when it has
+ * text (an event read in part): fields NULL, for a check that takes what it
+ * needs of the event at once and shows the event only in a finding, later.
+ * An event without text keeps its fields.  rb_event_whole gives its fields
+ * back; release with rb_event_release. */
+rb_event rb_event_keep_place(const rb_event *ev);
 
 /* A growable list of kept events, oldest first. */
 typedef struct rb_event_list {
@@ -96,7 +103,7 @@ typedef struct rb_event_list {
     size_t n, cap;
 } rb_event_list;
 
-void rb_event_list_push(rb_event_list *list, const rb_event *ev);  /* keeps a copy */
+void rb_event_list_push(rb_event_list *list, const rb_rule *rule, const rb_event *ev);  /* keeps a copy */
 void rb_event_list_remove(rb_event_list *list, size_t i);          /* releases it */
 void rb_event_list_free(rb_event_list *list);                      /* releases all */
 /* Frees a list allocated on the heap and what it holds (a keymap's
@@ -162,6 +169,12 @@ struct rb_check_kind {
  * for RB_MAX_INTEREST); 0 when the rule wants every event its `events:`
  * selects. */
 size_t rb_rule_interest(const rb_rule *rule, const rb_selector **out);
+
+/* Adds to names (an object used as a set) the top-level members a rule
+ * reads of an event: those of its selectors, its key, its message's
+ * references and its check's own fields; false when its check kind cannot
+ * say (no `fields`), and then any member may be read. */
+bool rb_rule_members(const rb_rule *rule, json_t *names);
 
 /* A kind's `fields` when it reads nothing beyond its interest. */
 void rb_check_no_more_fields(const rb_rule *rule, json_t *names);

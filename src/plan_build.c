@@ -71,29 +71,6 @@ static rb_plan_alt alternative_of(const json_t *needs)
     return a;
 }
 
-/* Adds to members what a rule reads of an event (plan.h); false when its
- * check kind cannot say. */
-static bool add_rule_members(const rb_rule *rule, json_t *members)
-{
-    if (!rule->check->fields)
-        return false;
-    rule->check->fields(rule, members);
-    const rb_selector *interest[RB_MAX_INTEREST];
-    size_t n = rb_rule_interest(rule, interest);
-    for (size_t i = 0; i < n; i++)
-        rb_selector_fields(interest[i], members);
-    if (rule->select)
-        rb_selector_fields(rule->select, members);
-    for (size_t i = 0; i < rule->n_severity_cases; i++)
-        rb_selector_fields(rule->severity_cases[i].when, members);
-    const char *key = rb_jsonpath_head(rule->key);
-    if (key)
-        json_object_set_new(members, key, json_true());
-    if (rule->message)
-        rb_selector_names_refs(rule->message, members);
-    return true;
-}
-
 /* The plan's members in strcmp order, from a set. */
 static void set_members(rb_plan *plan, const json_t *set)
 {
@@ -115,7 +92,7 @@ rb_plan *rb_plan_build(const rb_ruleset *rs)
         if (!reads_events(rule))
             continue;
         plan->every_line |= !add_rule_needs(rule, alts);
-        plan->every_member |= !add_rule_members(rule, members);
+        plan->every_member |= !rb_rule_members(rule, members);
     }
     plan->n_alts = plan->every_line ? 0 : json_array_size(alts);
     plan->alts = rb_xcalloc(plan->n_alts ? plan->n_alts : 1, sizeof *plan->alts);

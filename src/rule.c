@@ -228,6 +228,21 @@ rb_severity rb_rule_severity_for(const rb_rule *rule, const json_t *evidence)
     return rule->severity;
 }
 
+/* What the rule reads of an event, kept so that an event it holds can
+ * drop the rest (check_kind.h rb_event_keep). */
+static void set_members(rb_rule *rule)
+{
+    json_t *names = json_object();
+    if (rb_rule_members(rule, names)) {
+        const char **keys = rb_json_sorted_keys(names, &rule->n_members);
+        rule->members = rb_xcalloc(rule->n_members ? rule->n_members : 1, sizeof *rule->members);
+        for (size_t i = 0; i < rule->n_members; i++)
+            rule->members[i] = rb_xstrdup(keys[i]);
+        free(keys);
+    }
+    json_decref(names);
+}
+
 rb_code rb_rule_compile(const json_t *spec, const char *file, const rb_linemap *lines,
                         const char *path, const char *pack, rb_overrides *ov, rb_rule **out,
                         rb_error *err)
@@ -268,6 +283,7 @@ rb_code rb_rule_compile(const json_t *spec, const char *file, const rb_linemap *
         rb_rule_free(rule);
         return rc;
     }
+    set_members(rule);
     *out = rule;
     return RB_OK;
 }
@@ -291,6 +307,9 @@ void rb_rule_free(rb_rule *rule)
     free(rule->file);
     rb_selector_free(rule->select);
     rb_jsonpath_free(rule->key);
+    for (size_t i = 0; i < rule->n_members; i++)
+        free(rule->members[i]);
+    free(rule->members);
     for (size_t i = 0; i < rule->n_severity_cases; i++)
         rb_selector_free(rule->severity_cases[i].when);
     free(rule->severity_cases);

@@ -57,6 +57,10 @@ typedef struct rb_rule {
                                 revisions the check compares (`changes`), or
                                 NULL; set by the check's compile */
     json_t *source;          /* the rule's mapping as written (for lint, show) */
+    char **members;          /* the top-level event members the rule reads
+                                (check_kind.h rb_rule_members) in strcmp
+                                order, or NULL when it may read any */
+    size_t n_members;
 } rb_rule;
 
 /* --param RULE.NAME=VALUE overrides, collected from the command line and
