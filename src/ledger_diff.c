@@ -8,12 +8,11 @@
  * - When both sides have the same primary key, in collations this SQLite
  *   has, and no key value is NULL, rows are paired by key, and SQLite does
  *   the pairing: both files are attached to a private in-memory connection
- *   and joined on the key with the key's collation, so that 'Dana@x' and
- *   'dana@x' are one row under NOCASE while the text '2' and the integer 2
- *   stay two rows, exactly as SQLite's own uniqueness sees them.  The join
- *   walks OLD in key order and finds each key through NEW's key index; the
- *   rows of NEW are walked again, in key order, only when NEW has more rows
- *   than were paired.  Memory holds the rows that differ, not the tables.
+ *   and their rows merged in key order with the key's collation, so that
+ *   'Dana@x' and 'dana@x' are one row under NOCASE while the text '2' and
+ *   the integer 2 stay two rows, exactly as SQLite's own uniqueness sees
+ *   them (see "pairing by key" below).  Memory holds the rows that differ,
+ *   not the tables.
  * - Otherwise (no primary key, a key that changed, a NULL key value, which
  *   identifies no row) a table is a multiset of rows over the columns both
  *   sides have: each distinct row is counted on each side, by a SHA-256
@@ -327,6 +326,15 @@ static void side_hash_start(side_rows *s)
     rb_buf_free(&head);
 }
 
+/* Forgets the rows hashed so far: the side's hash starts over. */
+static void side_hash_restart(side_rows *s)
+{
+    char unused[RB_SHA256_HEX_LEN + 1];
+    rb_sha256_final(s->hash, unused); /* frees it */
+    s->batch.len = 0;
+    side_hash_start(s);
+}
+
 /* Reads the table's columns and key, and works out whether its key orders
  * its rows. */
 static rb_code side_read(side_rows *s, const rb_ledger_side *ledger, const char *table, rb_error *err)
@@ -509,12 +517,19 @@ static rb_code blame(table_diff *t, rb_error *err)
  * collations: SQLite merges the two sides' rows in key order, so that a
  * key both have comes as two rows one after the other, whichever first.
  * Each side's table is read once, in its own order when that is key order
- * (an INTEGER PRIMARY KEY, a WITHOUT ROWID table), else through a sort of
- * its rows (NOT INDEXED): a key index would find them one seek at a time,
- * all over the file.  Whether two neighbours' keys are one is SQLite's to
- * say too (the key's collation, 2 = 2.0), asked only when their bytes
- * differ.  A row is held, as the bytes its side's hash takes, until its
- * neighbour tells whether it pairs. */
+ * (an INTEGER PRIMARY KEY, a WITHOUT ROWID table).  A rowid table with
+ * another key is read through its key index, which finds each row with a
+ * seek: cheap while the key order follows the stored order (rows inserted
+ * in key order, as most ledgers write them), a page read a row when it
+ * does not (random keys).  So the walk watches the pages its rows take,
+ * and at the first window of rows that reads more than a page for every
+ * few rows it starts over, sorting each side's rows (NOT INDEXED) instead:
+ * a sort costs more than an orderly walk and far less than a scattered
+ * one.  Either way the rows come in the same key order, so the outcome is
+ * the same.  Whether two neighbours' keys are one is SQLite's to say too
+ * (the key's collation, 2 = 2.0), asked only when their bytes differ.  A
+ * row is held, as the bytes its side's hash takes, until its neighbour
+ * tells whether it pairs. */
 
 /* A row of the merged stream: its side, its columns as put_row writes
  * them (its side's hash takes these bytes), and where each column's value
@@ -533,7 +548,28 @@ typedef struct key_pairing {
     sqlite3_stmt *same_key; /* ?1 = ?2 COLLATE c1 AND ?3 = ?4 COLLATE c2 ... */
     sqlite3_stmt *echo;     /* SELECT ?1: a held value as a column */
     bool all_common;        /* both sides have the same columns */
+    bool watch;             /* a walk that may give way to sorts */
+    int window;             /* rows read in the current window */
+    bool scattered;         /* the walk gave way */
 } key_pairing;
+
+/* Rows between two looks at the pages a walk in key order has read, and
+ * the reads in such a window past which its rows are taken for scattered
+ * over the file: a page for every four rows.  An orderly walk of rows of
+ * a hundred bytes reads a page for every few dozen; a scattered one about
+ * one a row. */
+#define WINDOW_ROWS 4096
+#define WINDOW_READS (WINDOW_ROWS / 4)
+
+/* Whether the window of rows just read took more pages than an orderly
+ * walk would; starts the next window. */
+static bool window_scattered(key_pairing *k)
+{
+    int reads = 0, unused;
+    k->window = 0;
+    sqlite3_db_status(k->t->c->pair, SQLITE_DBSTATUS_CACHE_MISS, &reads, &unused, 1);
+    return k->scattered = reads > WINDOW_READS;
+}
 
 static const rb_ledger_table *table_of(const key_pairing *k, const held_row *r)
 {
@@ -632,6 +668,8 @@ static void paired(key_pairing *k, const held_row *a, const held_row *b)
 static bool visit_merged(void *ctx, sqlite3_stmt *stmt)
 {
     key_pairing *k = ctx;
+    if (k->watch && ++k->window == WINDOW_ROWS && window_scattered(k))
+        return false;
     held_row *cur = k->cur;
     cur->side = sqlite3_column_int(stmt, 0) ? 1 : 0;
     side_rows *side = cur->side ? &k->t->new : &k->t->old;
@@ -720,6 +758,21 @@ static bool sort_fits(sqlite3 *pair)
     return bytes > 0 && (uint64_t)bytes * 2 <= (uint64_t)rb_limits_get()->query_temp_bytes;
 }
 
+/* Forgets what a walk given up had found, for the sorts to start over. */
+static void pairing_restart(key_pairing *k)
+{
+    table_diff *t = k->t;
+    json_array_clear(t->missing);
+    json_array_clear(t->added);
+    json_array_clear(t->changed);
+    t->paired = 0;
+    side_hash_restart(&t->old);
+    side_hash_restart(&t->new);
+    k->rows[0].side = k->rows[1].side = -1;
+    k->held = &k->rows[0];
+    k->cur = &k->rows[1];
+}
+
 static void pairing_clear(key_pairing *k)
 {
     for (int i = 0; i < 2; i++) {
@@ -796,8 +849,21 @@ static rb_code compare_by_key(table_diff *t, rb_error *err)
         sqlite3_prepare_v2(t->c->pair, "SELECT ?1", -1, &k.echo, NULL) != SQLITE_OK)
         rc = rb_error_set(err, RB_EINTERNAL, "%s: %s", t->c->label, sqlite3_errmsg(t->c->pair));
     free(same);
-    char *sql = rc ? NULL : merged_sql(t, sort_fits(t->c->pair));
-    if (!rc && (rc = scan(t->c->pair, t->c->label, t->old.table.name, sql, visit_merged, &k, err)))
+    /* in key order as stored, or through the key index while that walk
+     * stays orderly; sorted when it does not, if sorts fit */
+    int unused;
+    k.watch = sort_fits(t->c->pair);
+    sqlite3_db_status(t->c->pair, SQLITE_DBSTATUS_CACHE_MISS, &unused, &unused, 1);
+    char *sql = rc ? NULL : merged_sql(t, false);
+    if (!rc && !(rc = scan(t->c->pair, t->c->label, t->old.table.name, sql, visit_merged, &k, err)) &&
+        k.scattered) {
+        pairing_restart(&k);
+        k.watch = false;
+        free(sql);
+        sql = merged_sql(t, true);
+        rc = scan(t->c->pair, t->c->label, t->old.table.name, sql, visit_merged, &k, err);
+    }
+    if (sql && rc)
         rc = blame(t, err);
     if (!rc && k.held->side >= 0)
         unpaired(&k, k.held);
