@@ -132,11 +132,12 @@ typedef struct digester {
     rb_buf buf;
 } digester;
 
+/* tag, then v in 8 bytes, most significant first: spelt out, so that the
+ * compiler makes one byte swap and one store of it (a loop it keeps). */
 static void put_tagged(rb_buf *b, char tag, uint64_t v)
 {
-    char bytes[9] = {tag};
-    for (int i = 0; i < 8; i++)
-        bytes[1 + i] = (char)(v >> (56 - 8 * i));
+    const char bytes[9] = {tag, (char)(v >> 56), (char)(v >> 48), (char)(v >> 40), (char)(v >> 32),
+                           (char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v};
     rb_buf_append(b, bytes, sizeof bytes);
 }
 
