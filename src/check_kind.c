@@ -282,7 +282,13 @@ void rb_event_release(rb_event *ev)
 
 void rb_event_list_push(rb_event_list *list, const rb_rule *rule, const rb_event *ev)
 {
-    rb_grow((void **)&list->items, &list->cap, list->n + 1, sizeof *list->items);
+    /* Most lists hold one event all their life (the one first a key waits
+     * with), and a busy log has a list for each of many keys: a list
+     * starts with room for one, not rb_grow's eight. */
+    if (list->n == list->cap) {
+        list->cap = list->cap ? 2 * list->cap : 1;
+        list->items = rb_xrealloc(list->items, list->cap * sizeof *list->items);
+    }
     list->items[list->n++] = rb_event_keep(rule, ev);
 }
 
