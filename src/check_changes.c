@@ -188,6 +188,9 @@ typedef struct changes_state {
     size_t n_requires;
     bool *may_meet;  /* per requirement: the event being fed may meet it */
     rb_event_list untimed; /* events of unknown time that may meet one */
+    json_t *selected; /* object: file -> object: path -> whether the rule
+                         takes a change there (a walk changes the same
+                         leaves again and again; matching globs is not free) */
 } changes_state;
 
 static void *changes_start(const rb_rule *rule)
@@ -195,6 +198,7 @@ static void *changes_start(const rb_rule *rule)
     changes_state *s = rb_xcalloc(1, sizeof *s);
     s->n_requires = ((const changes_check *)rule->check_data)->n_requires;
     s->may_meet = rb_xcalloc(s->n_requires + 1, sizeof *s->may_meet);
+    s->selected = json_object();
     return s;
 }
 
@@ -210,13 +214,10 @@ static void release_change(changes_state *s, size_t i)
     s->n--;
 }
 
-static bool selects_change(const rb_rule *rule, const changes_check *c, const rb_event *ev)
+/* Whether the rule's `files` and `paths` take a change of file's leaf at
+ * path. */
+static bool takes_change(const rb_rule *rule, const changes_check *c, const char *file, const char *path)
 {
-    const char *type = json_string_value(json_object_get(ev->fields, "type"));
-    const char *file = json_string_value(json_object_get(ev->fields, "file"));
-    const char *path = json_string_value(json_object_get(ev->fields, "path"));
-    if (!type || strcmp(type, "config_change") != 0 || !file || !path)
-        return false;
     bool file_ok = false;
     size_t i;
     json_t *glob;
@@ -230,6 +231,27 @@ static bool selects_change(const rb_rule *rule, const changes_check *c, const rb
         path_ok = rb_jsonpath_glob(c->paths[j], p);
     rb_jsonpath_free(p);
     return path_ok;
+}
+
+/* Whether ev is a config_change the rule takes, decided once per place. */
+static bool selects_change(changes_state *s, const rb_rule *rule, const changes_check *c, const rb_event *ev)
+{
+    const char *type = json_string_value(json_object_get(ev->fields, "type"));
+    const char *file = json_string_value(json_object_get(ev->fields, "file"));
+    const char *path = json_string_value(json_object_get(ev->fields, "path"));
+    if (!type || strcmp(type, "config_change") != 0 || !file || !path)
+        return false;
+    json_t *paths = json_object_get(s->selected, file);
+    if (!paths) {
+        paths = json_object();
+        json_object_set_new(s->selected, file, paths);
+    }
+    const json_t *known = json_object_get(paths, path);
+    if (known)
+        return json_is_true(known);
+    bool yes = takes_change(rule, c, file, path);
+    json_object_set_new(paths, path, json_boolean(yes));
+    return yes;
 }
 
 /* What a requirement's "{param}" and "{change.FIELD}" references stand
@@ -416,7 +438,7 @@ static void changes_event(void *state, const rb_rule *rule, const rb_event *ev, 
         else
             i++;
     }
-    if (selects_change(rule, c, ev)) {
+    if (selects_change(s, rule, c, ev)) {
         rb_grow((void **)&s->open, &s->cap, s->n + 1, sizeof *s->open);
         open_change *oc = &s->open[s->n++];
         *oc = (open_change){.change = rb_event_keep(rule, ev), .n_unmet = c->n_requires};
@@ -442,6 +464,7 @@ static void changes_stop(void *state)
     while (s->n)
         release_change(s, 0);
     rb_event_list_free(&s->untimed);
+    json_decref(s->selected);
     free(s->open);
     free(s->may_meet);
     free(s);

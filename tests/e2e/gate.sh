@@ -91,6 +91,22 @@ expect_status 1
 expect_json '.summary | [.error, .note]' '[14,0]'
 cd "$TOP_SRCDIR"
 
+# A leaf changed again and again (make bench's repository: the queue cap
+# in every third commit, the batch size, which no rule takes, in others):
+# each change a rule takes is a finding of its own, and an untaken leaf
+# stays untaken, the walk cached or not.
+history="$tmp/history"
+git init -q -b main "$history"
+awk -v commits=10 -f tests/bench/gen-repo.awk "$corpus/commits/01-initial/tree/config/wallaby_hires.v1.yaml" |
+    GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null git -C "$history" fast-import --quiet
+taken='[["BP-CC-007","automation.caps.max_queued"],["BP-CC-007","automation.caps.max_queued"],["BP-CC-007","automation.caps.max_queued"],["RBA-UNCOVERED","docs/run-notes.md"]]'
+for pass in fill cached; do
+    run gate --repo "$history" --range base..HEAD --pack beampipe --format json --cache "$tmp/history.cache"
+    expect_status 1
+    expect_json '[.findings[] | [.rule, .key]]' "$taken"
+    expect_json '[.findings[] | select(.rule == "BP-CC-007") | .evidence[0] | [.old, .new]] | sort' '[[14,17],[17,20],[20,14]]'
+done
+
 # Usage errors name what was expected; nothing runs.
 run gate --pack beampipe
 expect_status 2
