@@ -445,8 +445,10 @@ static rb_code commit_record(git_walk *w, git_commit *commit, const char *sha, j
     return rc;
 }
 
-/* The commit event and the events of its record. */
-static void emit_commit(git_walk *w, git_commit *commit, const char *sha, const json_t *record)
+/* The commit event and the events of its record.  The record is the
+ * walk's own (fresh from the diff or the cache, dropped after), so each
+ * of its changes becomes a config_change event as it is, not a copy. */
+static void emit_commit(git_walk *w, git_commit *commit, const char *sha, json_t *record)
 {
     char ts[64];
     rb_time_format((int64_t)git_commit_time(commit) * 1000000, ts, sizeof ts);
@@ -467,7 +469,7 @@ static void emit_commit(git_walk *w, git_commit *commit, const char *sha, const 
     json_t *c;
     json_array_foreach(json_object_get(record, "changes"), i, c) {
         rb_input *in = file_input(w, json_string_value(json_object_get(c, "file")));
-        json_t *change = json_deep_copy(c);
+        json_t *change = json_incref(c);
         json_object_set_new(change, "type", json_string("config_change"));
         json_object_set_new(change, "ts", json_string(ts));
         json_object_set_new(change, "commit", json_string(sha));
