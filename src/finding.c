@@ -227,19 +227,18 @@ void rb_findings_add(rb_findings *list, rb_finding *f)
     list->items[list->n++] = f;
 }
 
-static int compare_keys(const json_t *a, const json_t *b)
-{
-    char *ta = json_dumps(a, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
-    char *tb = json_dumps(b, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
-    int c = strcmp(ta ? ta : "", tb ? tb : "");
-    free(ta);
-    free(tb);
-    return c;
-}
+/* A finding as the sort sees it: its key written out once, not at every
+ * comparison (a sort makes n log n of them, and a key's text is what it
+ * is compared by). */
+typedef struct sort_item {
+    rb_finding *f;
+    char *key;
+} sort_item;
 
 static int compare_findings(const void *pa, const void *pb)
 {
-    const rb_finding *a = *(rb_finding *const *)pa, *b = *(rb_finding *const *)pb;
+    const sort_item *ia = pa, *ib = pb;
+    const rb_finding *a = ia->f, *b = ib->f;
     if (a->severity != b->severity)
         return a->severity > b->severity ? -1 : 1;
     int c = strcmp(a->rule_id, b->rule_id);
@@ -255,15 +254,28 @@ static int compare_findings(const void *pa, const void *pb)
     int64_t ra = a->n_origins ? a->origins[0].row : 0, rb = b->n_origins ? b->origins[0].row : 0;
     if (ra != rb)
         return ra < rb ? -1 : 1;
-    if ((c = compare_keys(a->key, b->key)))
+    if ((c = strcmp(ia->key, ib->key)))
         return c;
     return strcmp(a->fingerprint, b->fingerprint);
 }
 
 void rb_findings_sort(rb_findings *list)
 {
-    if (list->n > 1)
-        qsort(list->items, list->n, sizeof *list->items, compare_findings);
+    if (list->n < 2)
+        return;
+    sort_item *items = rb_xcalloc(list->n, sizeof *items);
+    for (size_t i = 0; i < list->n; i++) {
+        items[i].f = list->items[i];
+        items[i].key = json_dumps(list->items[i]->key, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+        if (!items[i].key)
+            items[i].key = rb_xstrdup("");
+    }
+    qsort(items, list->n, sizeof *items, compare_findings);
+    for (size_t i = 0; i < list->n; i++) {
+        list->items[i] = items[i].f;
+        free(items[i].key);
+    }
+    free(items);
 }
 
 void rb_findings_clear(rb_findings *list)
