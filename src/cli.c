@@ -10,6 +10,7 @@
 
 #include "timeutil.h"
 #include "util.h"
+#include "worker.h"
 
 enum {
     OPT_RULES = 256,
@@ -41,6 +42,7 @@ enum {
     OPT_MAX_STEPS,
     OPT_DRY_RUN,
     OPT_LIMIT,
+    OPT_JOBS,
     OPT_HELP,
 };
 
@@ -57,6 +59,7 @@ static const struct option options[] = {
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"param", required_argument, NULL, OPT_PARAM},
     {"lenient", no_argument, NULL, OPT_LENIENT},
+    {"jobs", required_argument, NULL, OPT_JOBS},
     {"allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY},
     /* not in --help: reports must not change with it (tests/e2e/differential.sh) */
     {"debug-reference-path", no_argument, NULL, OPT_REFERENCE_PATH},
@@ -106,6 +109,8 @@ void rb_cli_help_options(FILE *out)
             "  --param RULE.NAME=V   override a rule parameter (V is read as a YAML scalar)\n"
             "  --lenient             report invalid event lines as RBA-INPUT findings, and a\n"
             "                        rule that failed on a ledger as RBA-RULE-ERROR, and go on\n"
+            "  --jobs N              threads a run may keep busy (default: the processors it\n"
+            "                        may run on; 1: read and evaluate on one thread)\n"
             "  --allow-empty         let a run that read no event, no document and no ledger\n"
             "                        table pass (otherwise: exit 2, nothing to audit)\n"
             "  --waivers FILE        waivers to apply (default: .rbaudit-waivers.yaml in the\n"
@@ -265,6 +270,8 @@ static rb_code parse_option(rb_cli *o, int opt, const char *arg, rb_error *err)
     case OPT_LENIENT:
         o->lenient = true;
         return RB_OK;
+    case OPT_JOBS:
+        return parse_count("--jobs", arg, 1, &o->jobs, err);
     case OPT_ALLOW_EMPTY:
         o->allow_empty = true;
         return RB_OK;
@@ -338,6 +345,8 @@ rb_code rb_cli_parse(rb_cli *o, int argc, char **argv, rb_error *err)
         push(&o->inputs, &o->n_inputs, argv[i]);
     rb_limits_set(&o->limits);
     rb_verbose_set(o->verbose);
+    if (o->jobs)
+        rb_workers_allow(o->jobs > 1024 ? 1024 : (unsigned)o->jobs);
     return RB_OK;
 }
 

@@ -56,6 +56,7 @@ typedef struct rb_cli {
     /* replay only */
     char *model;                /* --model, or NULL */
     char *what_if;              /* --what-if patch, or NULL */
+    int64_t jobs;               /* --jobs; 0: the processors' count */
     bool has_seed;              /* --seed */
     uint64_t seed;
     bool has_explore;           /* --explore */

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 
+#include "read_ahead.h"
 #include "util.h"
 
 typedef struct source {
@@ -17,6 +18,7 @@ typedef struct source {
     size_t next;      /* buffered: index of the head */
     bool has_head;
     rb_event head;    /* fields owned when the source is a reader */
+    rb_read_ahead *ahead; /* the reader runs on a worker; NULL: in place */
 } source;
 
 struct rb_event_cursor {
@@ -36,6 +38,8 @@ static rb_code refill(source *s, rb_evidence *ev, rb_error *err)
             s->head = ev->buffered[s->next++];
         return RB_OK;
     }
+    if (s->ahead)
+        return rb_read_ahead_next(s->ahead, ev, &s->head, &s->has_head, err);
     return s->input->reader->next(s->input->reader_state, ev, &s->head, &s->has_head, err);
 }
 
@@ -60,6 +64,8 @@ rb_code rb_event_cursor_open(rb_evidence *ev, rb_event_cursor **out, rb_error *e
         rb_code rc = in->reader->open(in->reader_state, err);
         if (rc)
             return rc;
+        if (in->reader->read_ahead)
+            c->sources[c->n - 1].ahead = rb_read_ahead_start(in, ev);
     }
     for (size_t i = 0; i < c->n; i++) {
         rb_code rc = refill(&c->sources[i], ev, err);
@@ -81,7 +87,7 @@ static source *smallest_head(rb_event_cursor *c)
 static void release_current(rb_event_cursor *c)
 {
     if (c->current_owned)
-        json_decref(c->current.fields);
+        rb_event_clear(&c->current);
     c->current_owned = false;
 }
 
@@ -142,8 +148,9 @@ void rb_event_cursor_free(rb_event_cursor *c)
         source *s = &c->sources[i];
         if (!s->input)
             continue;
+        rb_read_ahead_stop(s->ahead);
         if (s->has_head)
-            json_decref(s->head.fields);
+            rb_event_clear(&s->head);
         s->input->reader->close(s->input->reader_state);
     }
     free(c->sources);

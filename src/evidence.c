@@ -21,10 +21,11 @@ rb_evidence *rb_evidence_new(void)
     return ev;
 }
 
-static void problem_free(rb_problem *p)
+void rb_problem_clear(rb_problem *p)
 {
     free(p->message);
     free(p->key);
+    p->message = p->key = NULL;
 }
 
 void rb_input_defer(rb_input *in, rb_code (*finish)(void *state, rb_input *in, rb_error *err), void *state)
@@ -70,7 +71,7 @@ void rb_evidence_free(rb_evidence *ev)
         rb_linemap_free(ev->docs[i].lines);
     }
     for (size_t i = 0; i < ev->n_problems; i++)
-        problem_free(&ev->problems[i]);
+        rb_problem_clear(&ev->problems[i]);
     for (size_t i = 0; i < ev->n_ledgers; i++) {
         sqlite3_close(ev->ledgers[i].db);
         free(ev->ledgers[i].name);
@@ -375,7 +376,7 @@ void rb_evidence_add_uncovered(rb_evidence *ev, rb_origin origin, const char *fi
 void rb_evidence_truncate_problems(rb_evidence *ev, size_t n)
 {
     while (ev->n_problems > n)
-        problem_free(&ev->problems[--ev->n_problems]);
+        rb_problem_clear(&ev->problems[--ev->n_problems]);
 }
 
 int rb_event_compare(const rb_event *a, const rb_event *b)

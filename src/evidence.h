@@ -177,6 +177,10 @@ struct rb_event_reader_ops {
     rb_code (*next)(void *state, rb_evidence *ev, rb_event *out, bool *got, rb_error *err);
     void (*close)(void *state); /* releases what open took; may be called twice */
     void (*free)(void *state);
+    /* `next` may run on a worker (read_ahead.h): it touches nothing shared
+     * but its state, its input's sha256 and bytes, ev->plan (read) and
+     * ev's problems. */
+    bool read_ahead;
 };
 
 typedef struct rb_document {
@@ -203,6 +207,9 @@ typedef struct rb_problem {
     char *key;         /* the finding's key (a member name), or NULL */
     char *message;
 } rb_problem;
+
+/* Frees what a problem owns (its key and message). */
+void rb_problem_clear(rb_problem *p);
 
 /* A changed file that no pack's config glob takes, so no rule read what
  * changed in it: `gate` reports it as an RBA-UNCOVERED note keyed by the

@@ -351,6 +351,7 @@ static const rb_event_reader_ops jsonl_reader_ops = {
     .next = jsonl_next,
     .close = jsonl_close,
     .free = jsonl_free,
+    .read_ahead = true,
 };
 
 static jsonl_reader *reader_new(rb_input *in, const rb_load_opts *opts)

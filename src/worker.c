@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -29,18 +30,56 @@ static void *worker_main(void *w)
     return NULL;
 }
 
-rb_worker *rb_worker_start(void (*run)(void *arg), void *arg)
+/* 0: not set, the processors the process may run on. */
+static unsigned allowed;
+
+void rb_workers_allow(unsigned n)
 {
-    rb_worker *w = rb_xcalloc(1, sizeof *w);
-    w->run = run;
-    w->arg = arg;
+    allowed = n;
+}
+
+unsigned rb_workers_allowed(void)
+{
+    if (!allowed) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        allowed = n > 0 ? (unsigned)n : 1;
+    }
+    return allowed;
+}
+
+/* Starts w on a thread born with every signal blocked; false when no
+ * thread can be made. */
+static bool start_thread(rb_worker *w)
+{
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (!w->started)
+    return w->started;
+}
+
+rb_worker *rb_worker_start(void (*run)(void *arg), void *arg)
+{
+    rb_worker *w = rb_xcalloc(1, sizeof *w);
+    w->run = run;
+    w->arg = arg;
+    if (!start_thread(w))
         run(arg);
+    return w;
+}
+
+rb_worker *rb_worker_spawn(void (*run)(void *arg), void *arg)
+{
+    if (rb_workers_allowed() < 2)
+        return NULL;
+    rb_worker *w = rb_xcalloc(1, sizeof *w);
+    w->run = run;
+    w->arg = arg;
+    if (!start_thread(w)) {
+        free(w);
+        return NULL;
+    }
     return w;
 }
 

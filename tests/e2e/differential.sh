@@ -2,7 +2,9 @@
 # no rule can want are scanned, not built: plan.h, line_scan.h) and the
 # index of rules by event type (rule_index.h) only skip work; with the
 # hidden --debug-reference-path every line is read whole and every rule is
-# asked of every event.  Every corpus, every fixture directory, bench-shaped
+# asked of every event.  The fast path also reads each JSON Lines input on
+# a thread of its own (--jobs 2, read_ahead.h), the reference path on one
+# (--jobs 1).  Every corpus, every fixture directory, bench-shaped
 # evidence (flat and nested) and the fuzz seeds give byte-identical reports
 # both ways, in JSON, SARIF and text, with the same exit status.
 . "$(dirname "$0")/lib.sh"
@@ -13,10 +15,10 @@ same() {
     what=$1
     shift
     last="rbaudit $* (fast and reference, $what)"
-    "$RBAUDIT" "$@" --output json:"$tmp/fast.json" --output sarif:"$tmp/fast.sarif" \
+    "$RBAUDIT" "$@" --jobs 2 --output json:"$tmp/fast.json" --output sarif:"$tmp/fast.sarif" \
         --output text:"$tmp/fast.txt" >/dev/null 2>"$tmp/fast.err"
     fast=$?
-    "$RBAUDIT" "$@" --debug-reference-path --output json:"$tmp/ref.json" --output sarif:"$tmp/ref.sarif" \
+    "$RBAUDIT" "$@" --debug-reference-path --jobs 1 --output json:"$tmp/ref.json" --output sarif:"$tmp/ref.sarif" \
         --output text:"$tmp/ref.txt" >/dev/null 2>"$tmp/ref.err"
     ref=$?
     checks=$((checks + 1))
@@ -80,6 +82,14 @@ cat >"$tmp/nested-rule.yaml" <<'X'
   match: {type: dead_letter, detail.error_code|contains: FORBIDDEN}
 X
 same "nested bench events, one rule" check "$tmp/nested.jsonl" --rules "$tmp/nested-rule.yaml" --fail-on never
+# broken lines across many of the read-ahead's batches: the same problems,
+# and without --lenient the same first error
+awk 'NR % 97 == 0 { print substr($0, 1, 40); next } NR % 89 == 0 { print "[1, 2]"; next } { print }' \
+    "$tmp/nested.jsonl" >"$tmp/broken.jsonl"
+same "nested bench events with broken lines" check "$tmp/broken.jsonl" --lenient --fail-on never
+same "nested bench events with broken lines, strict" check "$tmp/broken.jsonl" --fail-on never
+cp "$tmp/broken.jsonl" "$tmp/broken-too.jsonl"
+same "two inputs with broken lines" check "$tmp/broken.jsonl" "$tmp/broken-too.jsonl" "$tmp/nested.jsonl" --lenient --fail-on never
 
 # --- the fuzz seeds ---------------------------------------------------------
 sh tests/fuzz/seeds.sh "$TOP_SRCDIR" "$tmp/seeds" >/dev/null 2>&1 || fail "tests/fuzz/seeds.sh failed"

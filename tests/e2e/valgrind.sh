@@ -21,7 +21,7 @@ fi
 cat >"$tmp/rbaudit-memcheck" <<WRAP
 #!/bin/sh
 exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \\
-    --error-exitcode=99 --log-file="$tmp/memcheck.%p.log" "$RBAUDIT" "\$@"
+    --soname-synonyms=somalloc=*jemalloc* --error-exitcode=99 --log-file="$tmp/memcheck.%p.log" "$RBAUDIT" "\$@"
 WRAP
 chmod +x "$tmp/rbaudit-memcheck"
 
