@@ -259,6 +259,8 @@ static void push_buffered(rb_evidence *ev, const rb_event *e)
 {
     rb_grow((void **)&ev->buffered, &ev->cap_buffered, ev->n_buffered + 1, sizeof *ev->buffered);
     ev->buffered[ev->n_buffered] = *e;
+    ev->buffered[ev->n_buffered].members = NULL; /* in the reader's buffer */
+    ev->buffered[ev->n_buffered].n_members = 0;
     rb_event_own_text(&ev->buffered[ev->n_buffered++]);
 }
 

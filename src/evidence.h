@@ -135,6 +135,13 @@ struct rb_event {
     const char *text;
     size_t text_len;
     bool text_owned;  /* text is the event's own copy (a kept event) */
+    /* An event no rule of the pass wants, read by a pass that asked for
+     * its line (plan.h, unread_members: a replay reads what it needs of
+     * the line itself): text is the line and these are its top-level
+     * members (line_scan.h), both borrowed from the reader until its next
+     * call; NULL for every other event. */
+    const struct rb_scan_member *members;
+    size_t n_members;
 };
 
 /* The whole object of an event, as its input holds it (a new reference):

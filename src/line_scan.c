@@ -13,6 +13,11 @@
  * here: the answer is "not sure" and the line goes to jansson, which also
  * says what is wrong with it.  So the scanner decides only what it is sure
  * of, and a line it accepts is one jansson reads to an object.
+ *
+ * A reader that makes what it needs of a line itself (a replay) may ask
+ * for every top-level member instead: where each name and value lies in
+ * the line, a value that is neither a plain string nor an integer given as
+ * its whole JSON text, for it to read with jansson if it must.
  */
 #include "line_scan.h"
 
@@ -43,6 +48,8 @@ typedef struct cursor {
     size_t n_names;            /* names of the open objects, innermost last */
     rb_buf *decoded;           /* strings with escapes, decoded; may be NULL */
     rb_buf text;               /* the string being built, decoded */
+    rb_scan_member *members;   /* the top-level members, when asked for */
+    size_t n_members;
 } cursor;
 
 static inline void skip_space(cursor *c)
@@ -398,6 +405,7 @@ static bool object(cursor *c, const char *const *asked, const size_t *asked_len,
     json_t **out = b ? b->out : NULL;
     if (out)
         *out = json_object();
+    bool top = c->depth == 1;
     size_t from = c->n_names;
     if (!take(c, '}')) {
         do {
@@ -423,6 +431,11 @@ static bool object(cursor *c, const char *const *asked, const size_t *asked_len,
             for (size_t i = 0; i < n_asked; i++)
                 if (asked_len[i] == len && memcmp(asked[i], name, len) == 0)
                     values[i] = v;
+            if (top && c->members) {
+                if (c->n_members == RB_SCAN_MAX_MEMBERS)
+                    return unbuilt(out);
+                c->members[c->n_members++] = (rb_scan_member){name, len, v};
+            }
         } while (take(c, ','));
         if (!take(c, '}'))
             return unbuilt(out);
@@ -432,9 +445,25 @@ static bool object(cursor *c, const char *const *asked, const size_t *asked_len,
     return true;
 }
 
+static bool value_at(cursor *c, rb_scan_value *v, json_t **out);
+
+/* A value; anything but a plain string or an integer is described by its
+ * whole text. */
 static bool value(cursor *c, rb_scan_value *v, json_t **out)
 {
     skip_space(c);
+    const char *start = c->p;
+    if (!value_at(c, v, out))
+        return false;
+    if (v->kind == RB_SCAN_OTHER) {
+        v->text = start;
+        v->len = (size_t)(c->p - start);
+    }
+    return true;
+}
+
+static bool value_at(cursor *c, rb_scan_value *v, json_t **out)
+{
     if (c->p >= c->end)
         return false;
     const char *start = c->p;
@@ -502,6 +531,32 @@ bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n
     return walk_line(&c, names, n_names, values, NULL);
 }
 
+bool rb_line_scan_members(const char *line, size_t n, rb_scan_member *members, size_t *count, rb_buf *decoded)
+{
+    cursor c = {.p = line, .end = line + n, .max_depth = rb_limits_get()->json_depth, .decoded = decoded,
+                .members = members};
+    bool ok = walk_line(&c, NULL, 0, NULL, NULL);
+    *count = c.n_members;
+    return ok;
+}
+
+static bool same_name(const char *a, size_t a_len, const char *b, size_t b_len)
+{
+    return a_len == b_len && memcmp(a, b, a_len) == 0;
+}
+
+void rb_scan_pick(const rb_scan_member *members, size_t n, const char *const *names, size_t n_names,
+                  rb_scan_value *values)
+{
+    for (size_t i = 0; i < n_names; i++) {
+        size_t len = strlen(names[i]);
+        values[i] = (rb_scan_value){RB_SCAN_ABSENT, NULL, 0};
+        for (size_t m = 0; m < n; m++)
+            if (same_name(names[i], len, members[m].name, members[m].name_len))
+                values[i] = members[m].value;
+    }
+}
+
 json_t *rb_line_build(const char *line, size_t n, const char *const *keep, size_t n_keep, bool *partial)
 {
     cursor c = {.p = line, .end = line + n, .max_depth = rb_limits_get()->json_depth};
@@ -519,10 +574,13 @@ json_t *rb_line_build(const char *line, size_t n, const char *const *keep, size_
 
 int64_t rb_scan_integer(const rb_scan_value *v)
 {
-    char text[MAX_INTEGER_DIGITS + 2];
-    memcpy(text, v->text, v->len);
-    text[v->len] = '\0';
-    return strtoll(text, NULL, 10);
+    /* at most MAX_INTEGER_DIGITS digits and a sign: no overflow */
+    const char *p = v->text, *end = v->text + v->len;
+    bool negative = p < end && *p == '-';
+    int64_t n = 0;
+    for (p += negative; p < end; p++)
+        n = n * 10 + (*p - '0');
+    return negative ? -n : n;
 }
 
 bool rb_scan_time(const rb_scan_value *v, int64_t *us)

@@ -35,7 +35,10 @@ typedef enum rb_scan_kind {
 
 typedef struct rb_scan_value {
     rb_scan_kind kind;
-    const char *text; /* inside the line */
+    const char *text; /* inside the line: a string's characters, an
+                         integer's digits, or the whole JSON text of any
+                         other value (a string with escapes with its
+                         quotes) */
     size_t len;
 } rb_scan_value;
 
@@ -54,6 +57,30 @@ bool rb_line_scan(const char *line, size_t n, const char *const *names, size_t n
  * any was left out.  Values are made as jansson makes them: strings
  * decoded, integers by strtoll, other numbers by strtod, keys in order. */
 json_t *rb_line_build(const char *line, size_t n, const char *const *keep, size_t n_keep, bool *partial);
+
+/* One top-level member of a line. */
+typedef struct rb_scan_member {
+    const char *name; /* inside the line, without its quotes */
+    size_t name_len;
+    rb_scan_value value;
+} rb_scan_member;
+
+/* rb_line_scan_members reports at most this many members; a line with
+ * more is left to jansson. */
+#define RB_SCAN_MAX_MEMBERS 64
+
+/* Whether line (n bytes) is an object that jansson reads, as rb_line_scan
+ * checks it; if so, members[0..*count) are its top-level members in the
+ * order of the line (members has room for RB_SCAN_MAX_MEMBERS), and
+ * decoded (may be NULL) is as rb_line_scan fills it.  For a reader that
+ * needs more of a line than a few named members (a replay makes its
+ * events' fields from them). */
+bool rb_line_scan_members(const char *line, size_t n, rb_scan_member *members, size_t *count, rb_buf *decoded);
+
+/* values[i] is the member named names[i] among members[0..n), or
+ * RB_SCAN_ABSENT (n_names at most 8). */
+void rb_scan_pick(const rb_scan_member *members, size_t n, const char *const *names, size_t n_names,
+                  rb_scan_value *values);
 
 /* The integer of an RB_SCAN_INTEGER value (at most 18 digits: it fits). */
 int64_t rb_scan_integer(const rb_scan_value *v);

@@ -80,6 +80,7 @@ typedef struct jsonl_reader {
     rb_buf text[2];      /* the texts of the last two events read in part:
                             the cursor holds one while it reads the next */
     int slot;
+    rb_scan_member members[RB_SCAN_MAX_MEMBERS]; /* of the last unread line */
 } jsonl_reader;
 
 static void jsonl_close(void *state)
@@ -286,6 +287,7 @@ static bool unread_event(jsonl_reader *r, const rb_evidence *ev, const char *lin
 {
     static const char *const names[] = {"ts", "type", "seq"};
     rb_scan_value v[3];
+    size_t count;
     int64_t ts;
     if (r->mapped || !ev->plan || rb_plan_may_select(ev->plan, line, n, NULL, 0))
         return false;
@@ -294,13 +296,25 @@ static bool unread_event(jsonl_reader *r, const rb_evidence *ev, const char *lin
         decoded->len = 0;
         decoded->data[0] = '\0';
     }
-    if (!rb_line_scan(line, n, names, 3, v, decoded) || v[1].kind != RB_SCAN_STRING ||
-        !rb_scan_time(&v[0], &ts) || (v[2].kind != RB_SCAN_ABSENT && v[2].kind != RB_SCAN_INTEGER) ||
+    bool keep = ev->plan->unread_members, scanned;
+    count = 0;
+    if (keep && (scanned = rb_line_scan_members(line, n, r->members, &count, decoded)))
+        rb_scan_pick(r->members, count, names, 3, v);
+    else if (!keep)
+        scanned = rb_line_scan(line, n, names, 3, v, decoded);
+    if (!scanned || v[1].kind != RB_SCAN_STRING || !rb_scan_time(&v[0], &ts) ||
+        (v[2].kind != RB_SCAN_ABSENT && v[2].kind != RB_SCAN_INTEGER) ||
         (decoded && decoded->len && rb_plan_may_select(ev->plan, line, n, decoded->data, decoded->len)))
         return false;
     bool has_seq = v[2].kind == RB_SCAN_INTEGER;
     rb_event_init_unread(out, ts, has_seq, has_seq ? rb_scan_integer(&v[2]) : 0,
                          (rb_origin){.input = r->input, .line = r->line_no}, (uint64_t)r->line_no);
+    if (keep) {
+        out->text = line;
+        out->text_len = n;
+        out->members = r->members;
+        out->n_members = count;
+    }
     return true;
 }
 

@@ -48,6 +48,9 @@ typedef struct rb_plan {
     bool every_member;    /* some rule may read any member of an event */
     char **members;       /* else the members rules read, in strcmp order */
     size_t n_members;
+    bool unread_members;  /* a pass that reads lines itself (a replay):
+                             an event no rule wants comes with its line
+                             and top-level members (evidence.h) */
 } rb_plan;
 
 /* Whether some rule may want the event of line (n bytes); decoded (dn
