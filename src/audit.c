@@ -167,7 +167,7 @@ static rb_code audit(rb_audit *run, const rb_audit_mode *mode, rb_output **outpu
         return rc;
     char started[32];
     rb_report report = {run->evidence, run->rules, &run->findings, &run->suppressed, {0},
-                        run->result.has_end, run->result.end, run->replay,
+                        run->result.has_end, run->result.end, run->replay, run->replay_streams,
                         run->cli.timestamps ? run_started(started, sizeof started) : NULL,
                         &run->result.statuses};
     rb_summary_count(&report.summary, &run->findings);
@@ -215,6 +215,7 @@ int rb_audit_main(const rb_audit_mode *mode, int argc, char **argv)
     rb_findings_clear(&run.suppressed);
     rb_engine_result_free(&run.result);
     json_decref(run.replay);
+    rb_json_streams_free(run.replay_streams);
     rb_evidence_free(run.evidence);
     rb_ruleset_free(run.rules);
     rb_cli_free(&run.cli);

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "evidence.h"
 #include "finding.h"
+#include "json_stream.h"
 #include "pack.h"
 
 /* One run.  Everything is owned by the run and freed by rb_audit_main. */
@@ -26,6 +27,7 @@ typedef struct rb_audit {
     rb_engine_result result;  /* the end of the evidence, pending deadlines,
                                  rules that did not apply or failed */
     json_t *replay;           /* the replay section of the report, or NULL */
+    rb_json_streams *replay_streams; /* its arrays written item by item, or NULL */
 } rb_audit;
 
 typedef struct rb_audit_mode {

@@ -76,6 +76,8 @@ static rb_code produce_replay(rb_audit *run, rb_error *err)
     if (!rc) {
         run->replay = result.report;
         result.report = NULL;
+        run->replay_streams = result.streams;
+        result.streams = NULL;
         run->result.has_end = o->has_now || result.has_end;
         run->result.end = o->has_now ? o->now : result.end;
     }

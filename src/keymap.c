@@ -106,11 +106,30 @@ static void grow(rb_keymap *m)
     m->n_buckets = n;
 }
 
+/* The identity of a string key in buf when it fits (no allocation on
+ * the path of every lookup), else allocated; NULL for other keys. */
+static char *string_id(const json_t *key, char *buf, size_t size)
+{
+    if (!json_is_string(key))
+        return NULL;
+    size_t n = json_string_length(key);
+    char *id = n + 3 <= size ? buf : rb_xmalloc(n + 3);
+    id[0] = 's';
+    id[1] = ':';
+    memcpy(id + 2, json_string_value(key), n);
+    id[n + 2] = '\0';
+    return id;
+}
+
 void *rb_keymap_get(const rb_keymap *m, const json_t *key)
 {
-    char *id = key_id(key);
+    char small[128];
+    char *id = string_id(key, small, sizeof small);
+    if (!id)
+        id = key_id(key);
     entry *e = *find_link(m, id, hash_text(id));
-    free(id);
+    if (id != small)
+        free(id);
     return e ? e->value : NULL;
 }
 

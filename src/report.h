@@ -17,6 +17,7 @@
 #include "error.h"
 #include "evidence.h"
 #include "finding.h"
+#include "json_stream.h"
 #include "pack.h"
 #include "util.h"
 
@@ -39,6 +40,8 @@ typedef struct rb_report {
     bool has_now;
     int64_t now;                    /* the clock of the run */
     const json_t *replay;           /* the replay section (replay.h), or NULL */
+    const rb_json_streams *streams; /* arrays of the replay section written
+                                       item by item (json_stream.h), or NULL */
     const char *timestamp;          /* --timestamps: when the run started (UTC), or NULL */
     const rb_rule_statuses *statuses; /* rules not applicable to a ledger or
                                          failed on one, sorted; may be NULL */

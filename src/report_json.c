@@ -140,11 +140,15 @@ static rb_code write_json(const rb_report *rep, const rb_report_style *style, FI
         json_object_set(doc, "triage", rep->evidence->triage);
     if (rep->replay)
         json_object_set(doc, "replay", (json_t *)rep->replay);
-    int rc = json_dumpf(doc, out, JSON_INDENT(2));
+    rb_code rc = RB_OK;
+    if (rep->streams && rep->streams->n)
+        rc = rb_json_write_streamed(out, doc, rep->streams, err);
+    else if (json_dumpf(doc, out, JSON_INDENT(2)) != 0)
+        rc = rb_error_set(err, RB_EINTERNAL, "cannot write the JSON report");
     json_decref(doc);
-    if (rc != 0 || fputc('\n', out) == EOF)
-        return rb_error_set(err, RB_EINTERNAL, "cannot write the JSON report");
-    return RB_OK;
+    if (!rc && fputc('\n', out) == EOF)
+        rc = rb_error_set(err, RB_EINTERNAL, "cannot write the JSON report");
+    return rc;
 }
 
 const rb_reporter rb_reporter_json = {

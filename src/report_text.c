@@ -118,26 +118,29 @@ static const char *or_none(const json_t *v)
     return json_is_string(v) ? json_string_value(v) : "(none)";
 }
 
+static bool write_changed_key(void *ctx, const json_t *k)
+{
+    FILE *out = ctx;
+    if (!json_is_true(json_object_get(k, "changed")))
+        return true;
+    rb_buf key = {0};
+    rb_template_append_value(&key, json_object_get(k, "key"));
+    fprintf(out, "  %s: captured %s, simulated %s, what-if %s\n", key.data, or_none(json_object_get(k, "captured")),
+            or_none(json_object_get(k, "simulated")), or_none(json_object_get(k, "what_if")));
+    rb_buf_free(&key);
+    return true;
+}
+
 /* The what-if table: the keys whose terminal state the patch changes. */
-static void write_what_if(const json_t *w, FILE *out)
+static rb_code write_what_if(const json_t *w, const rb_json_streams *streams, FILE *out, rb_error *err)
 {
     json_int_t changed = json_integer_value(json_object_get(w, "changed"));
     fprintf(out, "what-if %s: %lld key%s end%s elsewhere\n", json_string_value(json_object_get(w, "patch")),
             (long long)changed, changed == 1 ? "" : "s", changed == 1 ? "s" : "");
-    size_t i;
-    const json_t *k;
-    json_array_foreach(json_object_get(w, "keys"), i, k) {
-        if (!json_is_true(json_object_get(k, "changed")))
-            continue;
-        rb_buf key = {0};
-        rb_template_append_value(&key, json_object_get(k, "key"));
-        fprintf(out, "  %s: captured %s, simulated %s, what-if %s\n", key.data, or_none(json_object_get(k, "captured")),
-                or_none(json_object_get(k, "simulated")), or_none(json_object_get(k, "what_if")));
-        rb_buf_free(&key);
-    }
+    return rb_json_stream_each(streams, json_object_get(w, "keys"), write_changed_key, out, err);
 }
 
-static void write_replay(const json_t *r, FILE *out)
+static rb_code write_replay(const json_t *r, const rb_json_streams *streams, FILE *out, rb_error *err)
 {
     const json_t *s = json_object_get(r, "summary");
     fprintf(out, "replay of %s with model %s (seed %lld): %lld keys, %lld conforming, %lld diverging; "
@@ -148,8 +151,7 @@ static void write_replay(const json_t *r, FILE *out)
             (long long)json_integer_value(json_object_get(s, "diverging")),
             json_string_value(json_object_get(r, "replay_hash")));
     const json_t *w = json_object_get(r, "what_if");
-    if (w)
-        write_what_if(w, out);
+    rb_code rc = w ? write_what_if(w, streams, out, err) : RB_OK;
     const json_t *x = json_object_get(r, "explore");
     if (x)
         fprintf(out, "explore: %lld runs from seed %lld, %lld faults injected, %zu invariant%s broken\n",
@@ -158,10 +160,12 @@ static void write_replay(const json_t *r, FILE *out)
                 (long long)json_integer_value(json_object_get(x, "faults")),
                 json_array_size(json_object_get(x, "violations")),
                 json_array_size(json_object_get(x, "violations")) == 1 ? "" : "s");
+    return rc;
 }
 
 static rb_code write_text(const rb_report *rep, const rb_report_style *style, FILE *out, rb_error *err)
 {
+    rb_code rc;
     const rb_findings *list = rep->findings;
     for (size_t i = 0; i < list->n; i++) {
         const rb_finding *f = list->items[i];
@@ -175,8 +179,8 @@ static rb_code write_text(const rb_report *rep, const rb_report_style *style, FI
     if (list->n)
         fputc('\n', out);
     write_statuses(rep, style, out);
-    if (rep->replay)
-        write_replay(rep->replay, out);
+    if (rep->replay && (rc = write_replay(rep->replay, rep->streams, out, err)))
+        return rc;
     rb_buf accounting = {0};
     rb_report_write_accounting(rep->evidence, &accounting);
     fputs(accounting.data ? accounting.data : "", out);

@@ -123,7 +123,9 @@ static bool entry_matches(const acl *a, size_t i, const char *const *values, boo
 {
     for (size_t f = 0; f < a->n_fields; f++) {
         const char *pattern = entry(a, i)[f];
-        if (exact ? strcmp(pattern, values[f]) != 0 : fnmatch(pattern, values[f], 0) != 0)
+        /* a pattern without wildcards matches only itself: no fnmatch */
+        bool literal = exact || !strpbrk(pattern, "*?[\\");
+        if (literal ? strcmp(pattern, values[f]) != 0 : fnmatch(pattern, values[f], 0) != 0)
             return false;
     }
     return true;
@@ -166,8 +168,9 @@ static const char *acl_call(void *inst, rp_sim *sim, const rp_call *call)
 /* The entries (not keyed): at most this many, for a readable report. */
 #define DESCRIBED_ENTRIES 20
 
-static json_t *acl_describe(const void *inst, const json_t *key)
+static json_t *acl_describe(const void *inst, const void *state, const json_t *key)
 {
+    (void)state;
     (void)key;
     const acl *a = inst;
     json_t *entries = json_array();

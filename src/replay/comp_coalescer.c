@@ -16,7 +16,6 @@
  */
 #include <stdlib.h>
 
-#include "keymap.h"
 #include "replay/component.h"
 #include "util.h"
 
@@ -26,10 +25,11 @@ static const char *const phase_names[] = {"cold", "waking", "hot"};
 typedef struct coalescer {
     int64_t budget;
     int64_t max_waiters;
-    rb_keymap *keys;     /* key -> wake */
 } coalescer;
 
+/* A key's state, kept by the simulator in the key's record. */
 typedef struct wake {
+    bool known;          /* a call named the key; all zero before */
     phase phase;
     int64_t waiters;     /* requests held by the current wake */
     int64_t number;      /* wakes started so far: tells a stale timer */
@@ -53,9 +53,6 @@ static const rp_op coalescer_ops[] = {
 static void coalescer_free(void *inst)
 {
     coalescer *c = inst;
-    if (!c)
-        return;
-    rb_keymap_free(c->keys);
     free(c);
 }
 
@@ -63,7 +60,6 @@ static rb_code coalescer_create(const rp_config *cfg, void **inst, rb_error *err
 {
     coalescer *c = rb_xcalloc(1, sizeof *c);
     *inst = c;
-    c->keys = rb_keymap_new(free);
     c->budget = 30 * INT64_C(1000000);
     c->max_waiters = 100;
     rb_code rc = rp_config_duration(cfg, "budget", &c->budget, err);
@@ -86,7 +82,7 @@ static const char *request(coalescer *c, rp_sim *sim, wake *w, const rp_call *ca
         w->phase = WAKING;
         w->waiters = 1;
         w->number++;
-        json_t *payload = json_deep_copy(call->event);
+        json_t *payload = json_deep_copy(rp_call_event(call));
         json_object_set_new(payload, "wake", json_integer(w->number));
         rp_sim_timer(sim, call->now + c->budget, "expire", call->key, payload);
         return "started";
@@ -96,11 +92,8 @@ static const char *request(coalescer *c, rp_sim *sim, wake *w, const rp_call *ca
 static const char *coalescer_call(void *inst, rp_sim *sim, const rp_call *call)
 {
     coalescer *c = inst;
-    wake *w = rb_keymap_get(c->keys, call->key);
-    if (!w) {
-        w = rb_xcalloc(1, sizeof *w);
-        rb_keymap_put(c->keys, call->key, w);
-    }
+    wake *w = call->state;
+    w->known = true;
     switch (call->op) {
     case OP_REQUEST:
         return request(c, sim, w, call);
@@ -123,19 +116,22 @@ static const char *coalescer_call(void *inst, rp_sim *sim, const rp_call *call)
     }
 }
 
-static bool coalescer_timer_live(void *inst, const char *timer, const json_t *key, const json_t *payload)
+static bool coalescer_timer_live(void *inst, const char *timer, const void *state, const json_t *key,
+                                 const json_t *payload)
 {
+    (void)inst;
     (void)timer;
-    const coalescer *c = inst;
-    const wake *w = rb_keymap_get(c->keys, key);
-    return w && w->phase == WAKING && json_integer_value(json_object_get(payload, "wake")) == w->number;
+    (void)key;
+    const wake *w = state;
+    return w->known && w->phase == WAKING && json_integer_value(json_object_get(payload, "wake")) == w->number;
 }
 
-static json_t *coalescer_describe(const void *inst, const json_t *key)
+static json_t *coalescer_describe(const void *inst, const void *state, const json_t *key)
 {
-    const coalescer *c = inst;
-    const wake *w = rb_keymap_get(c->keys, key);
-    if (!w)
+    (void)inst;
+    (void)key;
+    const wake *w = state;
+    if (!w->known)
         return NULL;
     return json_pack("{s:s, s:I, s:I}", "phase", phase_names[w->phase], "waiters", (json_int_t)w->waiters,
                      "wakes", (json_int_t)w->number);
@@ -150,6 +146,7 @@ const rp_component_type rp_comp_coalescer = {
     .ops = coalescer_ops,
     .n_ops = sizeof coalescer_ops / sizeof coalescer_ops[0],
     .timers = coalescer_timers,
+    .key_state = sizeof(wake),
     .create = coalescer_create,
     .call = coalescer_call,
     .timer_live = coalescer_timer_live,

@@ -95,8 +95,9 @@ static const char *leader_call(void *inst, rp_sim *sim, const rp_call *call)
     }
 }
 
-static json_t *leader_describe(const void *inst, const json_t *key)
+static json_t *leader_describe(const void *inst, const void *state, const json_t *key)
 {
+    (void)state;
     (void)key;
     const leader *l = inst;
     return json_pack("{s:s?, s:I}", "holder", l->holder, "terms", (json_int_t)l->terms);

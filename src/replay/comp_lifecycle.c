@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keymap.h"
 #include "replay/component.h"
 #include "util.h"
 
@@ -37,10 +36,11 @@ typedef struct lifecycle {
     double factor, jitter;
     int64_t max_backoff;     /* 0: no cap */
     size_t exhausted;        /* state after the last failure */
-    rb_keymap *keys;         /* key -> key_state */
 } lifecycle;
 
+/* A key's state, kept by the simulator in the key's record. */
 typedef struct key_state {
+    bool started;            /* `start` made it; all zero before */
     size_t state;
     int64_t attempts;        /* failures since the key (re)entered its initial state */
     size_t failed_in;        /* the state of the last failure: a retry belongs to it */
@@ -79,7 +79,6 @@ static void lifecycle_free(void *inst)
     free(lc->states);
     free(lc->terminal);
     free(lc->allowed);
-    rb_keymap_free(lc->keys);
     free(lc);
 }
 
@@ -193,7 +192,6 @@ static rb_code lifecycle_create(const rp_config *c, void **inst, rb_error *err)
 {
     lifecycle *lc = rb_xcalloc(1, sizeof *lc);
     *inst = lc;
-    lc->keys = rb_keymap_new(free);
     lc->backoff = 1000000;
     rb_code rc = rp_config_strings(c, "states", &lc->states, &lc->n_states, err);
     if (!rc && lc->n_states == 0)
@@ -253,7 +251,7 @@ static const char *do_fail(lifecycle *lc, rp_sim *sim, key_state *ks, const rp_c
         ks->state = lc->exhausted;
         return "exhausted";
     }
-    json_t *payload = json_deep_copy(call->event);
+    json_t *payload = json_deep_copy(rp_call_event(call));
     json_object_set_new(payload, "attempt", json_integer(ks->attempts));
     rp_sim_timer(sim, call->now + retry_delay(lc, sim, ks->attempts), "retry", call->key, payload);
     return "retry";
@@ -274,16 +272,15 @@ static const char *do_go(lifecycle *lc, key_state *ks, const rp_call *call)
 static const char *lifecycle_call(void *inst, rp_sim *sim, const rp_call *call)
 {
     lifecycle *lc = inst;
-    key_state *ks = rb_keymap_get(lc->keys, call->key);
+    key_state *ks = call->state;
     if (call->op == OP_START) {
-        if (ks)
+        if (ks->started)
             return "duplicate";
-        ks = rb_xcalloc(1, sizeof *ks);
+        ks->started = true;
         ks->state = lc->initial;
-        rb_keymap_put(lc->keys, call->key, ks);
         return "ok";
     }
-    if (!ks)
+    if (!ks->started)
         return "unknown";
     switch (call->op) {
     case OP_GO:
@@ -297,19 +294,23 @@ static const char *lifecycle_call(void *inst, rp_sim *sim, const rp_call *call)
     }
 }
 
-static bool lifecycle_timer_live(void *inst, const char *timer, const json_t *key, const json_t *payload)
+static bool lifecycle_timer_live(void *inst, const char *timer, const void *state, const json_t *key,
+                                 const json_t *payload)
 {
+    (void)inst;
     (void)timer;
-    lifecycle *lc = inst;
-    const key_state *ks = rb_keymap_get(lc->keys, key);
-    return ks && ks->state == ks->failed_in && json_integer_value(json_object_get(payload, "attempt")) == ks->attempts;
+    (void)key;
+    const key_state *ks = state;
+    return ks->started && ks->state == ks->failed_in &&
+           json_integer_value(json_object_get(payload, "attempt")) == ks->attempts;
 }
 
-static json_t *lifecycle_describe(const void *inst, const json_t *key)
+static json_t *lifecycle_describe(const void *inst, const void *state, const json_t *key)
 {
+    (void)key;
     const lifecycle *lc = inst;
-    const key_state *ks = rb_keymap_get(lc->keys, key);
-    if (!ks)
+    const key_state *ks = state;
+    if (!ks->started)
         return NULL;
     return json_pack("{s:s, s:I}", "state", lc->states[ks->state], "attempts", (json_int_t)ks->attempts);
 }
@@ -323,6 +324,7 @@ const rp_component_type rp_comp_lifecycle = {
     .ops = lifecycle_ops,
     .n_ops = sizeof lifecycle_ops / sizeof lifecycle_ops[0],
     .timers = lifecycle_timers,
+    .key_state = sizeof(key_state),
     .create = lifecycle_create,
     .call = lifecycle_call,
     .timer_live = lifecycle_timer_live,

@@ -17,23 +17,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keymap.h"
 #include "replay/component.h"
 #include "util.h"
 
 typedef enum { OFFLINE, UP, DRAINING } status;
 static const char *const status_names[] = {"offline", "up", "draining"};
 
+typedef struct member {
+    char *name;
+    status status;
+} member;
+
 typedef struct pool {
     bool closed_membership;  /* `members:` given: others are unknown */
     int64_t quorum;
-    rb_keymap *members;      /* name -> status (stored as a small int) */
+    member *members;         /* few: found by name in a scan */
+    size_t n_members, cap_members;
     int64_t serving;         /* members up */
 } pool;
-
-typedef struct member {
-    status status;
-} member;
 
 enum { OP_UP, OP_DOWN, OP_CHECK, OP_DRAIN, OP_QUORUM };
 
@@ -57,7 +58,9 @@ static void pool_free(void *inst)
     pool *p = inst;
     if (!p)
         return;
-    rb_keymap_free(p->members);
+    for (size_t i = 0; i < p->n_members; i++)
+        free(p->members[i].name);
+    free(p->members);
     free(p);
 }
 
@@ -67,20 +70,25 @@ static void set_status(pool *p, member *m, status s)
     m->status = s;
 }
 
-static member *add_member(pool *p, const char *name)
-{
-    json_t *key = json_string(name);
-    member *m = rb_xcalloc(1, sizeof *m);
-    rb_keymap_put(p->members, key, m);
-    json_decref(key);
-    return m;
-}
-
 static member *find_member(const pool *p, const char *name)
 {
-    json_t *key = json_string(name);
-    member *m = rb_keymap_get(p->members, key);
-    json_decref(key);
+    for (size_t i = 0; i < p->n_members; i++)
+        if (strcmp(p->members[i].name, name) == 0)
+            return &p->members[i];
+    return NULL;
+}
+
+static member *add_member(pool *p, const char *name)
+{
+    member *m = find_member(p, name);
+    if (m) {
+        /* named twice: it starts again, as a map's put would have it */
+        set_status(p, m, OFFLINE);
+        return m;
+    }
+    rb_grow((void **)&p->members, &p->cap_members, p->n_members + 1, sizeof *p->members);
+    m = &p->members[p->n_members++];
+    *m = (member){rb_xstrdup(name), OFFLINE};
     return m;
 }
 
@@ -88,7 +96,6 @@ static rb_code pool_create(const rp_config *c, void **inst, rb_error *err)
 {
     pool *p = rb_xcalloc(1, sizeof *p);
     *inst = p;
-    p->members = rb_keymap_new(free);
     const char **names = NULL, **online = NULL;
     size_t n_names, n_online;
     rb_code rc;
@@ -147,17 +154,24 @@ static const char *pool_call(void *inst, rp_sim *sim, const rp_call *call)
     }
 }
 
-static void describe_member(void *ctx, const json_t *key, void *value)
+static int member_compare(const void *a, const void *b)
 {
-    json_object_set_new(ctx, json_string_value(key), json_string(status_names[((member *)value)->status]));
+    return strcmp((*(const member *const *)a)->name, (*(const member *const *)b)->name);
 }
 
-static json_t *pool_describe(const void *inst, const json_t *key)
+static json_t *pool_describe(const void *inst, const void *state, const json_t *key)
 {
+    (void)state;
     (void)key;
     const pool *p = inst;
     json_t *members = json_object();
-    rb_keymap_each_sorted(p->members, describe_member, members);
+    const member **sorted = rb_xcalloc(p->n_members + 1, sizeof *sorted);
+    for (size_t i = 0; i < p->n_members; i++)
+        sorted[i] = &p->members[i];
+    qsort(sorted, p->n_members, sizeof *sorted, member_compare);
+    for (size_t i = 0; i < p->n_members; i++)
+        json_object_set_new(members, sorted[i]->name, json_string(status_names[sorted[i]->status]));
+    free(sorted);
     return json_pack("{s:I, s:I, s:o}", "serving", (json_int_t)p->serving, "quorum", (json_int_t)p->quorum,
                      "members", members);
 }

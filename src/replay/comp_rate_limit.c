@@ -91,8 +91,9 @@ static const char *rate_limit_call(void *inst, rp_sim *sim, const rp_call *call)
     return "ok";
 }
 
-static json_t *rate_limit_describe(const void *inst, const json_t *key)
+static json_t *rate_limit_describe(const void *inst, const void *state, const json_t *key)
 {
+    (void)state;
     const rate_limit *r = inst;
     const bucket *b = rb_keymap_get(r->buckets, key);
     if (!b)

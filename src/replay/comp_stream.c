@@ -128,8 +128,9 @@ static const char *stream_call(void *inst, rp_sim *sim, const rp_call *call)
     }
 }
 
-static json_t *stream_describe(const void *inst, const json_t *key)
+static json_t *stream_describe(const void *inst, const void *state, const json_t *key)
 {
+    (void)state;
     const stream *s = inst;
     const position *p = rb_keymap_get(s->streams, key);
     if (!p)

@@ -5,74 +5,161 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keymap.h"
 #include "replay/compare.h"
 #include "template.h"
 #include "timeutil.h"
 #include "util.h"
 
-typedef struct key_track {
-    json_t *key;                /* owned; json null for events without a key */
-    size_t *captured;           /* trace indices of this key's outputs */
-    size_t n_captured, cap_captured;
-    size_t cursor;              /* captured outputs matched so far */
-    const rp_trace_event *last; /* the key's last trace event, for origins */
-    const char *simulated;      /* last simulated output type (the model's string) */
-    json_t *divergence;         /* the first one, or NULL */
-} key_track;
+/* A captured output read before its simulated one. */
+typedef struct captured {
+    struct captured *next;
+    const rp_output_decl *decl;
+    int64_t ts;
+    size_t index;
+    long line;
+    json_t **values;      /* of decl's compared fields (owned; NULL: absent) */
+    char *text;           /* a plain line's copy, or NULL */
+    size_t len;
+    json_t *fields;       /* a parsed line's fields, or NULL */
+} captured;
+
+/* A simulated output that came before its captured one. */
+typedef struct simulated {
+    struct simulated *next;
+    const rp_output_decl *decl;
+    int64_t at;
+    json_t *fields;
+    json_t *state;        /* the model's state for the key then */
+} simulated;
+
+/* What the comparison keeps of a key, in its record's slot: plain bytes
+ * whenever nothing waits (then the lists are empty). */
+typedef struct track {
+    uint64_t n_captured;  /* captured outputs read */
+    uint64_t cursor;      /* of them, matched */
+    long last_line;       /* the key's last event in the trace that is not ignored */
+    uint32_t divergence;  /* 1 + its index in divs; 0: none */
+    uint16_t captured;    /* 1 + the output index of the last captured type; 0: none */
+    uint16_t simulated;   /* likewise of the last simulated one */
+    bool entered;         /* counted among the report's keys */
+    captured *cap_head, *cap_tail;
+    simulated *sim_head, *sim_tail;
+} track;
+
+/* The first divergence of a key: what the report and its finding need. */
+typedef struct divergence {
+    rp_key *rec;          /* pinned for good */
+    json_t *json;
+    bool observed;
+    const rp_output_decl *decl;  /* the observed output's */
+    int64_t ts;
+    long line;
+    json_t **values;
+} divergence;
 
 struct rp_compare {
     const rp_model *model;
     const rp_trace *trace;
-    rb_keymap *keys;
-    size_t diverging;
+    rp_keys *keys;
+    size_t slot;
+    divergence *divs;
+    size_t n_divs, cap_divs;
+    size_t entries;
 };
 
-static void track_free(void *p)
+size_t rp_compare_slot_size(void)
 {
-    key_track *k = p;
-    json_decref(k->key);
-    free(k->captured);
-    json_decref(k->divergence);
-    free(k);
+    return sizeof(track);
 }
 
-static key_track *track_of(rp_compare *c, const json_t *key)
+static track *track_of(const rp_compare *c, const rp_key *k)
 {
-    key_track *k = rb_keymap_get(c->keys, key);
-    if (!k) {
-        k = rb_xcalloc(1, sizeof *k);
-        k->key = key ? json_deep_copy(key) : json_null();
-        rb_keymap_put(c->keys, key, k);
-    }
-    return k;
+    return (track *)(k->slots + c->slot);
 }
 
-rp_compare *rp_compare_new(const rp_model *m, const rp_trace *t)
+rp_compare *rp_compare_new(const rp_model *m, const rp_trace *t, rp_keys *keys, size_t slot_offset)
 {
     rp_compare *c = rb_xcalloc(1, sizeof *c);
     c->model = m;
     c->trace = t;
-    c->keys = rb_keymap_new(track_free);
-    for (size_t i = 0; i < t->n; i++) {
-        const rp_trace_event *e = &t->events[i];
-        if (e->role == RP_ROLE_IGNORED)
-            continue;
-        key_track *k = track_of(c, e->key);
-        k->last = e;
-        if (e->role == RP_ROLE_OUTPUT) {
-            rb_grow((void **)&k->captured, &k->cap_captured, k->n_captured + 1, sizeof *k->captured);
-            k->captured[k->n_captured++] = i;
-        }
-    }
+    c->keys = keys;
+    c->slot = slot_offset;
     return c;
+}
+
+static void values_free(json_t **values, size_t n)
+{
+    for (size_t i = 0; values && i < n; i++)
+        json_decref(values[i]);
+    free(values);
+}
+
+/* A captured output in one allocation: the record, its values, its line. */
+static captured *captured_new(const rp_trace_event *e)
+{
+    const rp_output_decl *d = e->output;
+    size_t text = e->fields ? 0 : e->len + 1;
+    captured *p = rb_xmalloc(sizeof *p + d->n_compare * sizeof *p->values + text);
+    *p = (captured){.decl = d, .ts = e->ts, .index = e->index, .line = e->line};
+    p->values = (json_t **)(p + 1);
+    for (size_t i = 0; i < d->n_compare; i++)
+        p->values[i] = d->paths[i] ? rp_trace_event_get(e, d->paths[i]) : NULL;
+    if (e->fields) {
+        p->fields = json_incref((json_t *)e->fields);
+    } else {
+        p->text = (char *)(p->values + d->n_compare);
+        memcpy(p->text, e->text, e->len);
+        p->text[e->len] = '\0';
+        p->len = e->len;
+    }
+    return p;
+}
+
+static void captured_free(captured *p)
+{
+    for (size_t i = 0; i < p->decl->n_compare; i++)
+        json_decref(p->values[i]);
+    json_decref(p->fields);
+    free(p);
+}
+
+static void simulated_free(simulated *p)
+{
+    json_decref(p->fields);
+    json_decref(p->state);
+    free(p);
+}
+
+/* Drops whatever waits for a key (the run is over or void). */
+static void track_clear(track *tr)
+{
+    for (captured *p = tr->cap_head, *next; p; p = next) {
+        next = p->next;
+        captured_free(p);
+    }
+    for (simulated *p = tr->sim_head, *next; p; p = next) {
+        next = p->next;
+        simulated_free(p);
+    }
+    tr->cap_head = tr->cap_tail = NULL;
+    tr->sim_head = tr->sim_tail = NULL;
+}
+
+static void clear_held(void *ctx, rp_key *k)
+{
+    track_clear(track_of(ctx, k));
 }
 
 void rp_compare_free(rp_compare *c)
 {
     if (!c)
         return;
-    rb_keymap_free(c->keys);
+    rp_keys_each_held(c->keys, clear_held, c);
+    for (size_t i = 0; i < c->n_divs; i++) {
+        json_decref(c->divs[i].json);
+        values_free(c->divs[i].values, c->divs[i].decl ? c->divs[i].decl->n_compare : 0);
+    }
+    free(c->divs);
     free(c);
 }
 
@@ -84,54 +171,165 @@ static json_t *time_json(int64_t us)
 }
 
 /* What the model expected: {type, ts, fields}. */
-static json_t *expected_json(const rp_output *out)
+static json_t *expected_json(const char *type, int64_t at, const json_t *fields)
 {
-    return json_pack("{s:s, s:o, s:O}", "type", out->type, "ts", time_json(out->at), "fields", out->fields);
+    return json_pack("{s:s, s:o, s:O}", "type", type, "ts", time_json(at), "fields", fields);
 }
 
-static bool output_matches(const rp_compare *c, const rp_output *out, const rp_trace_event *e)
+static bool waits(const track *tr)
 {
-    if (strcmp(out->type, e->type) != 0)
+    return tr->cap_head || tr->sim_head;
+}
+
+static size_t output_index(const rp_compare *c, const rp_output_decl *d)
+{
+    return (size_t)(d - c->model->outputs);
+}
+
+/* Records the first divergence of a key.  expected (a new reference) may
+ * be json null; observed may be NULL. */
+static void diverge(rp_compare *c, rp_key *k, track *tr, json_t *expected, const captured *observed, json_t *state)
+{
+    json_t *observed_json = json_null();
+    if (observed && observed->fields)
+        observed_json = json_deep_copy(observed->fields);
+    else if (observed)
+        observed_json = rp_trace_line_fields(observed->text, observed->len);
+    json_t *j = json_pack("{s:I, s:o, s:o, s:o}", "output_index", (json_int_t)tr->cursor, "expected", expected,
+                          "observed", observed_json, "state", state);
+    rb_grow((void **)&c->divs, &c->cap_divs, c->n_divs + 1, sizeof *c->divs);
+    divergence *d = &c->divs[c->n_divs++];
+    *d = (divergence){.rec = k, .json = j, .observed = observed != NULL};
+    if (observed) {
+        json_object_set_new(j, "event_index", json_integer((json_int_t)observed->index));
+        json_object_set_new(j, "line", json_integer(observed->line));
+        d->decl = observed->decl;
+        d->ts = observed->ts;
+        d->line = observed->line;
+        d->values = rb_xcalloc(observed->decl->n_compare + 1, sizeof *d->values);
+        for (size_t i = 0; i < observed->decl->n_compare; i++)
+            d->values[i] = json_incref(observed->values[i]);
+    }
+    tr->divergence = (uint32_t)c->n_divs;
+    rp_key_pin(k);
+}
+
+static bool output_matches(const rp_compare *c, const rp_output_decl *d, const json_t *fields, int64_t at,
+                           const captured *e)
+{
+    if (d != e->decl)
         return false;
-    const rp_output_decl *d = rp_model_output(c->model, out->type);
     for (size_t i = 0; i < d->n_compare; i++) {
-        const json_t *a = rb_jsonpath_get(out->fields, d->compare[i]);
-        const json_t *b = rb_jsonpath_get(e->fields, d->compare[i]);
+        const json_t *a = d->paths[i] ? rb_jsonpath_lookup(d->paths[i], fields) : NULL;
+        const json_t *b = e->values[i];
         if ((a || b) && !(a && b && json_equal((json_t *)a, (json_t *)b)))
             return false;
     }
     if (!c->model->has_tolerance)
         return true;
-    int64_t skew = e->ts - out->at;
+    int64_t skew = e->ts - at;
     return (skew < 0 ? -skew : skew) <= c->model->tolerance;
 }
 
-static void diverge(rp_compare *c, const rp_sim *sim, key_track *k, const rp_output *expected,
-                    const rp_trace_event *observed)
+/* A pair is whole: output number cursor of the key on both sides. */
+static void pair(rp_compare *c, rp_key *k, track *tr, const rp_output_decl *d, const json_t *fields, int64_t at,
+                 json_t *state, const captured *e, rp_sim *sim)
 {
-    k->divergence = json_pack("{s:I, s:o, s:o, s:o}", "output_index", (json_int_t)k->cursor, "expected",
-                              expected ? expected_json(expected) : json_null(), "observed",
-                              observed ? json_deep_copy(observed->fields) : json_null(), "state",
-                              rp_sim_describe(sim, json_is_null(k->key) ? NULL : k->key));
-    if (observed) {
-        json_object_set_new(k->divergence, "event_index", json_integer((json_int_t)observed->index));
-        json_object_set_new(k->divergence, "line", json_integer(observed->origin.line));
+    if (output_matches(c, d, fields, at, e)) {
+        tr->cursor++;
+        json_decref(state);
+        return;
     }
-    c->diverging++;
+    if (!state)
+        state = rp_sim_describe(sim, k->value, k);
+    diverge(c, k, tr, expected_json(d->type, at, fields), e, state);
+    track_clear(tr);  /* nothing more of the key is compared */
+}
+
+static void settle_pin(rp_key *k, const track *tr, bool waited)
+{
+    if (waited && !waits(tr))
+        rp_key_unpin(k);
+    else if (!waited && waits(tr))
+        rp_key_pin(k);
+}
+
+static void enter(rp_compare *c, track *tr)
+{
+    if (!tr->entered) {
+        tr->entered = true;
+        c->entries++;
+    }
+}
+
+void rp_compare_trace_event(rp_compare *c, const rp_trace_event *e, rp_key *k)
+{
+    if (e->role == RP_ROLE_IGNORED)
+        return;
+    track *tr = track_of(c, k);
+    tr->last_line = e->line;
+    if (e->role != RP_ROLE_OUTPUT)
+        return;
+    tr->n_captured++;
+    tr->captured = (uint16_t)(output_index(c, e->output) + 1);
+    enter(c, tr);
+    if (tr->divergence)
+        return;
+    bool waited = waits(tr);
+    captured *p = captured_new(e);
+    simulated *s = tr->sim_head;
+    if (s) {
+        tr->sim_head = s->next;
+        if (!tr->sim_head)
+            tr->sim_tail = NULL;
+        json_t *state = s->state;
+        s->state = NULL;
+        pair(c, k, tr, s->decl, s->fields, s->at, state, p, NULL);
+        simulated_free(s);
+        captured_free(p);
+        settle_pin(k, tr, waited);
+        return;
+    }
+    if (tr->cap_tail)
+        tr->cap_tail->next = p;
+    else
+        tr->cap_head = p;
+    tr->cap_tail = p;
+    settle_pin(k, tr, waited);
 }
 
 static void on_output(void *ctx, rp_sim *sim, const rp_output *out)
 {
     rp_compare *c = ctx;
-    key_track *k = track_of(c, out->key);
-    k->simulated = out->type;  /* the model's own string: it outlives the comparison */
-    if (k->divergence)
+    rp_key *k = out->rec;
+    track *tr = track_of(c, k);
+    const rp_output_decl *d = rp_model_output(c->model, out->type);
+    tr->simulated = (uint16_t)(output_index(c, d) + 1);
+    enter(c, tr);
+    if (tr->divergence)
         return;
-    const rp_trace_event *next = k->cursor < k->n_captured ? &c->trace->events[k->captured[k->cursor]] : NULL;
-    if (next && output_matches(c, out, next))
-        k->cursor++;
-    else
-        diverge(c, sim, k, out, next);
+    bool waited = waits(tr);
+    captured *e = tr->cap_head;
+    if (e) {
+        tr->cap_head = e->next;
+        if (!tr->cap_head)
+            tr->cap_tail = NULL;
+        pair(c, k, tr, d, out->fields, out->at, NULL, e, sim);
+        captured_free(e);
+    } else {
+        /* its captured output is not read yet, or never comes */
+        simulated *p = rb_xcalloc(1, sizeof *p);
+        p->decl = d;
+        p->at = out->at;
+        p->fields = json_incref((json_t *)out->fields);
+        p->state = rp_sim_describe(sim, k->value, k);
+        if (tr->sim_tail)
+            tr->sim_tail->next = p;
+        else
+            tr->sim_head = p;
+        tr->sim_tail = p;
+    }
+    settle_pin(k, tr, waited);
 }
 
 rp_observer rp_compare_observer(rp_compare *c)
@@ -141,66 +339,102 @@ rp_observer rp_compare_observer(rp_compare *c)
 
 typedef struct finish_ctx {
     rp_compare *c;
-    const rp_sim *sim;
+    rp_sim *sim;
 } finish_ctx;
 
-static void finish_key(void *ctx, const json_t *key, void *value)
+static void finish_key(void *ctx, rp_key *k)
 {
-    (void)key;
     finish_ctx *f = ctx;
-    key_track *k = value;
-    if (!k->divergence && k->cursor < k->n_captured)
-        diverge(f->c, f->sim, k, NULL, &f->c->trace->events[k->captured[k->cursor]]);
+    track *tr = track_of(f->c, k);
+    if (!waits(tr))
+        return;
+    if (tr->divergence) {
+        /* cannot wait: a divergence ends the comparison of the key */
+    } else if (tr->sim_head) {
+        /* the trace has nothing more for this key */
+        simulated *s = tr->sim_head;
+        json_t *state = s->state;
+        s->state = NULL;
+        diverge(f->c, k, tr, expected_json(s->decl->type, s->at, s->fields), NULL, state);
+    } else {
+        /* the simulation never produced this one */
+        diverge(f->c, k, tr, json_null(), tr->cap_head, rp_sim_describe(f->sim, k->value, k));
+    }
+    track_clear(tr);
+    rp_key_unpin(k);
 }
 
-void rp_compare_finish(rp_compare *c, const rp_sim *sim)
+void rp_compare_finish(rp_compare *c, rp_sim *sim)
 {
     finish_ctx f = {c, sim};
-    rb_keymap_each_sorted(c->keys, finish_key, &f);
+    rp_keys_each_held(c->keys, finish_key, &f);
+}
+
+size_t rp_compare_keys(const rp_compare *c)
+{
+    return c->entries;
 }
 
 size_t rp_compare_diverging(const rp_compare *c)
 {
-    return c->diverging;
+    return c->n_divs;
 }
 
-static const char *captured_terminal(const rp_compare *c, const key_track *k)
+static const char *type_name(const rp_compare *c, uint16_t index)
 {
-    return k->n_captured ? c->trace->events[k->captured[k->n_captured - 1]].type : NULL;
+    return index ? c->model->outputs[index - 1].type : NULL;
 }
 
-typedef struct keys_ctx {
-    const rp_compare *c;
-    json_t *out;
-} keys_ctx;
-
-static void key_entry(void *ctx, const json_t *key, void *value)
+/* A terminal's JSON text: the type as a string, or null. */
+static bool put_terminal(rb_buf *b, const rp_compare *c, uint16_t index)
 {
-    (void)key;
-    keys_ctx *kc = ctx;
-    const key_track *k = value;
-    if (!k->n_captured && !k->simulated)
-        return;  /* a key only inputs name (an agent, a host): nothing to conform */
-    const char *captured = captured_terminal(kc->c, k);
-    json_t *entry = json_pack("{s:O, s:b, s:s?, s:s?}", "key", k->key, "conforms", !k->divergence, "captured",
-                              captured, "simulated", k->simulated);
-    if (k->divergence)
-        json_object_set(entry, "divergence", k->divergence);
-    json_array_append_new(kc->out, entry);
+    if (!index) {
+        rb_buf_puts(b, "null");
+        return true;
+    }
+    const char *type = c->model->outputs[index - 1].type;
+    return rp_json_plain_string(b, type, strlen(type));
 }
 
-json_t *rp_compare_keys(const rp_compare *c)
+bool rp_compare_entry_text(const rp_compare *c, const rp_key *k, rb_buf *text)
 {
-    keys_ctx kc = {c, json_array()};
-    rb_keymap_each_sorted(c->keys, key_entry, &kc);
-    return kc.out;
+    const track *tr = track_of(c, k);
+    text->len = 0;
+    if ((!tr->n_captured && !tr->simulated) || tr->divergence || !json_is_string(k->value))
+        return false;
+    rb_buf_puts(text, "{\n  \"key\": ");
+    bool ok = rp_json_plain_string(text, json_string_value(k->value), json_string_length(k->value));
+    rb_buf_puts(text, ",\n  \"conforms\": true,\n  \"captured\": ");
+    ok = ok && put_terminal(text, c, tr->captured);
+    rb_buf_puts(text, ",\n  \"simulated\": ");
+    ok = ok && put_terminal(text, c, tr->simulated);
+    rb_buf_puts(text, "\n}");
+    return ok;
 }
 
-const char *rp_compare_simulated(const rp_compare *c, const json_t *key, bool *known)
+json_t *rp_compare_entry(const rp_compare *c, const rp_key *k)
 {
-    const key_track *k = rb_keymap_get(c->keys, key);
-    *known = k && (k->n_captured || k->simulated);
-    return k ? k->simulated : NULL;
+    const track *tr = track_of(c, k);
+    if (!tr->n_captured && !tr->simulated)
+        return NULL;  /* a key only inputs name (an agent, a host): nothing to conform */
+    json_t *entry = json_pack("{s:O, s:b, s:s?, s:s?}", "key", k->value ? k->value : json_null(), "conforms",
+                              !tr->divergence, "captured", type_name(c, tr->captured), "simulated",
+                              type_name(c, tr->simulated));
+    if (tr->divergence)
+        json_object_set(entry, "divergence", c->divs[tr->divergence - 1].json);
+    return entry;
+}
+
+const char *rp_compare_simulated(const rp_compare *c, const rp_key *k, bool *known)
+{
+    const track *tr = track_of(c, k);
+    *known = tr->n_captured || tr->simulated;
+    return type_name(c, tr->simulated);
+}
+
+const char *rp_compare_captured(const rp_compare *c, const rp_key *k)
+{
+    return type_name(c, track_of(c, k)->captured);
 }
 
 /* "`type` {fields} at TIME" for messages. */
@@ -227,13 +461,12 @@ static void describe_event(rb_buf *b, const char *type, const json_t *fields, in
         rb_buf_printf(b, " (line %ld)", line);
 }
 
-static char *divergence_message(const rp_compare *c, const key_track *k)
+static char *divergence_message(const rp_compare *c, const divergence *dv, const json_t *key)
 {
-    const json_t *d = k->divergence;
+    const json_t *d = dv->json;
     const json_t *exp = json_object_get(d, "expected");
-    long line = (long)json_integer_value(json_object_get(d, "line"));
     rb_buf b = {0}, keytext = {0};
-    rb_template_append_value(&keytext, k->key);
+    rb_template_append_value(&keytext, key);
     rb_buf_printf(&b, "%s %s: output %lld diverges from model %s: the model expected ", c->model->key_field,
                   keytext.data, (long long)json_integer_value(json_object_get(d, "output_index")) + 1, c->model->name);
     if (json_is_null(exp)) {
@@ -244,16 +477,12 @@ static char *divergence_message(const rp_compare *c, const key_track *k)
         describe_event(&b, json_string_value(json_object_get(exp, "type")), json_object_get(exp, "fields"), at, 0);
     }
     rb_buf_puts(&b, ", the trace has ");
-    if (line) {
-        const rp_trace_event *e = &c->trace->events[json_integer_value(json_object_get(d, "event_index"))];
-        const rp_output_decl *decl = rp_model_output(c->model, e->type);
+    if (dv->observed) {
         json_t *shown = json_object();
-        for (size_t i = 0; i < decl->n_compare; i++) {
-            const json_t *v = rb_jsonpath_get(e->fields, decl->compare[i]);
-            if (v)
-                json_object_set(shown, decl->compare[i], (json_t *)v);
-        }
-        describe_event(&b, e->type, shown, e->ts, line);
+        for (size_t i = 0; i < dv->decl->n_compare; i++)
+            if (dv->values[i])
+                json_object_set(shown, dv->decl->compare[i], dv->values[i]);
+        describe_event(&b, dv->decl->type, shown, dv->ts, dv->line);
         json_decref(shown);
     } else {
         rb_buf_puts(&b, "nothing more");
@@ -262,42 +491,42 @@ static char *divergence_message(const rp_compare *c, const key_track *k)
     return rb_buf_take(&b);
 }
 
-typedef struct findings_ctx {
-    const rp_compare *c;
-    rb_findings *out;
-} findings_ctx;
-
-static void key_finding(void *ctx, const json_t *key, void *value)
+static void key_finding(const rp_compare *c, const divergence *dv, rb_findings *out)
 {
-    (void)key;
-    findings_ctx *fc = ctx;
-    const key_track *k = value;
-    if (!k->divergence)
-        return;
-    char *message = divergence_message(fc->c, k);
+    const rp_key *k = dv->rec;
+    const json_t *key = k->value ? k->value : json_null();
+    char *message = divergence_message(c, dv, key);
     rb_finding *f = rb_finding_builtin("RBA-REPLAY-DIVERGE", RB_SEV_ERROR, message);
     free(message);
-    rb_finding_set_key(f, k->key);
-    const json_t *line = json_object_get(k->divergence, "line");
-    rb_origin origin = k->last ? k->last->origin : (rb_origin){.input = fc->c->trace->input};
-    if (line)
-        origin = fc->c->trace->events[json_integer_value(json_object_get(k->divergence, "event_index"))].origin;
-    rb_finding_add_origin(f, origin);
-    json_t *observed = json_object_get(k->divergence, "observed");
-    json_array_append(f->evidence, json_is_null(observed) ? json_object_get(k->divergence, "expected") : observed);
-    json_object_set(f->extra, "divergence", k->divergence);
-    const char *runbook = json_string_value(json_object_get(fc->c->model->doc, "runbook"));
+    rb_finding_set_key(f, (json_t *)key);
+    long line = dv->observed ? dv->line : track_of(c, k)->last_line;
+    rb_finding_add_origin(f, (rb_origin){.input = c->trace->input, .line = line});
+    json_t *observed = json_object_get(dv->json, "observed");
+    json_array_append(f->evidence, json_is_null(observed) ? json_object_get(dv->json, "expected") : observed);
+    json_object_set(f->extra, "divergence", dv->json);
+    const char *runbook = json_string_value(json_object_get(c->model->doc, "runbook"));
     f->runbook = runbook ? rb_xstrdup(runbook) : NULL;
     f->remediation = rb_xasprintf("Read the trace of this %s from the diverging event: either the system did not "
                                   "behave as the runbook describes (investigate it, with the model state shown), "
                                   "or the model %s no longer describes the system (fix the model).",
-                                  fc->c->model->key_field, fc->c->model->name);
+                                  c->model->key_field, c->model->name);
     rb_finding_seal(f);
-    rb_findings_add(fc->out, f);
+    rb_findings_add(out, f);
+}
+
+static int divergence_compare(const void *pa, const void *pb)
+{
+    const divergence *a = *(const divergence *const *)pa, *b = *(const divergence *const *)pb;
+    return rp_key_compare(a->rec, b->rec);
 }
 
 void rp_compare_findings(const rp_compare *c, rb_findings *out)
 {
-    findings_ctx fc = {c, out};
-    rb_keymap_each_sorted(c->keys, key_finding, &fc);
+    const divergence **sorted = rb_xcalloc(c->n_divs + 1, sizeof *sorted);
+    for (size_t i = 0; i < c->n_divs; i++)
+        sorted[i] = &c->divs[i];
+    qsort(sorted, c->n_divs, sizeof *sorted, divergence_compare);
+    for (size_t i = 0; i < c->n_divs; i++)
+        key_finding(c, sorted[i], out);
+    free(sorted);
 }

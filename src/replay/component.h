@@ -11,6 +11,14 @@
  * A new component is one new comp_<name>.c defining an rp_component_type
  * and one entry in the table in component.c.
  *
+ * State a component keeps per key of the trace (a lifecycle's state of each
+ * nonce) is not in the instance: the type declares its size (key_state),
+ * and the simulator keeps it in the key's record (keys.h) and passes it to
+ * call(), timer_live() and describe().  It is plain bytes, all zero for a
+ * key the component never saw, so that a key the run no longer touches
+ * can leave memory and come back as it was.  State keyed by anything else
+ * (a rate limit's buckets, a pool's members) stays in the instance.
+ *
  * Ownership: create() returns an instance owned by the caller, released
  * with free().  Arguments, keys and events passed to call() are borrowed
  * for the call only; a component copies what it keeps.
@@ -69,19 +77,29 @@ const json_t *rp_args_get(const rp_args *a, const char *name);
  * NULL when not given or null.  Valid until the next call with buf. */
 const char *rp_args_text(const rp_args *a, const char *name, char *buf, size_t size);
 
+/* The trigger's fields of a call, made when first read (rp_call_event). */
+typedef struct rp_lazy_event rp_lazy_event;
+
 /* One operation call from the wiring. */
 typedef struct rp_call {
     size_t op;              /* index into the type's ops */
     const rp_args *args;
     const json_t *key;      /* the handler's key (may be NULL: no key) */
-    const json_t *event;    /* the trigger's fields: an input event or a timer's payload */
+    rp_lazy_event *event;   /* the trigger's fields: rp_call_event */
     int64_t now;            /* virtual time, microseconds */
     json_t **result;        /* values the outcome's steps may refer to (rp_call_set) */
+    void *state;            /* the key's state (key_state bytes); NULL when
+                               the type keeps none */
 } rp_call;
 
 /* Gives the steps of the outcome a value ("{attempt}" after a failure);
  * takes the reference to value. */
 void rp_call_set(const rp_call *call, const char *name, json_t *value);
+
+/* The trigger's fields (an input event or a timer's payload), borrowed for
+ * the call.  An input's fields are made from its line only when some step
+ * or component reads them. */
+const json_t *rp_call_event(const rp_call *call);
 
 typedef struct rp_op {
     const char *name;
@@ -95,16 +113,18 @@ typedef struct rp_component_type {
     const rp_op *ops;
     size_t n_ops;
     const char *const *timers;   /* timers it may ask for (NULL-terminated); NULL: none */
+    size_t key_state;            /* bytes of state per key (plain data); 0: none */
     /* Reads the configuration; errors name the file and line. */
     rb_code (*create)(const rp_config *cfg, void **inst, rb_error *err);
     /* Runs an operation; returns one of its outcomes (static). */
     const char *(*call)(void *inst, rp_sim *sim, const rp_call *call);
     /* Whether a timer it asked for still applies when it fires (e.g. a
-     * retry of a message that was acked meanwhile); NULL: always. */
-    bool (*timer_live)(void *inst, const char *timer, const json_t *key, const json_t *payload);
+     * retry of a message that was acked meanwhile); NULL: always.  state
+     * is the key's, as for call(). */
+    bool (*timer_live)(void *inst, const char *timer, const void *state, const json_t *key, const json_t *payload);
     /* Its state for a key (or its whole state when it is not keyed), for
      * divergence reports: a new reference, or NULL when it has none. */
-    json_t *(*describe)(const void *inst, const json_t *key);
+    json_t *(*describe)(const void *inst, const void *state, const json_t *key);
     void (*free)(void *inst);
 } rp_component_type;
 

@@ -253,19 +253,20 @@ static void describe_faults(rb_buf *b, const json_t *faults)
 }
 
 /* Where a violation points: the event of its first fault, else the key's
- * first event in the trace. */
-static long violation_line(const rp_trace *t, const rp_schedule *base, const schedule_faults *shrunk, const json_t *key)
+ * first event in the trace (a pass over it). */
+static rb_code violation_line(rp_trace *t, const rp_schedule *base, const schedule_faults *shrunk, const json_t *key,
+                              long *line, rb_error *err)
 {
-    if (shrunk->n)
-        return base->items[shrunk->items[0].target].line;
-    for (size_t i = 0; i < t->n; i++)
-        if (t->events[i].key && json_equal((json_t *)t->events[i].key, (json_t *)key))
-            return t->events[i].origin.line;
-    return 0;
+    *line = 0;
+    if (shrunk->n) {
+        *line = base->items[shrunk->items[0].target].line;
+        return RB_OK;
+    }
+    return rp_trace_first_line(t, key, line, err);
 }
 
 static rb_finding *violation_finding(const rp_model *m, const rp_trace *t, const rp_schedule *base,
-                                     const json_t *violation, const schedule_faults *shrunk)
+                                     const json_t *violation, const schedule_faults *shrunk, long line)
 {
     const char *name = json_string_value(json_object_get(violation, "invariant"));
     uint64_t seed = (uint64_t)json_integer_value(json_object_get(violation, "seed"));
@@ -283,7 +284,7 @@ static rb_finding *violation_finding(const rp_model *m, const rp_trace *t, const
     rb_finding *f = rb_finding_builtin("RBA-REPLAY-INVARIANT", RB_SEV_ERROR, msg.data);
     rb_buf_free(&msg);
     rb_finding_set_key(f, json_object_get(violation, "key"));
-    rb_finding_add_origin(f, (rb_origin){.input = t->input, .line = violation_line(t, base, shrunk, f->key)});
+    rb_finding_add_origin(f, (rb_origin){.input = t->input, .line = line});
     json_array_append(f->evidence, json_object_get(violation, "shrunk"));
     json_object_set(f->extra, "invariant", json_object_get(violation, "invariant"));
     json_object_set(f->extra, "seed", json_object_get(violation, "seed"));
@@ -309,7 +310,7 @@ static bool already_found(const json_t *violations, const char *invariant)
 }
 
 /* Records a violation of run `seed`: shrinks it and adds its finding. */
-static rb_code record(const rp_model *m, const rp_trace *t, const rp_schedule *base, const rp_explore_opts *o,
+static rb_code record(const rp_model *m, rp_trace *t, const rp_schedule *base, const rp_explore_opts *o,
                       uint64_t seed, schedule_faults *f, rp_violation *v, json_t *violations, rb_findings *out,
                       rb_error *err)
 {
@@ -324,12 +325,17 @@ static rb_code record(const rp_model *m, const rp_trace *t, const rp_schedule *b
     json_t *j = json_pack("{s:s, s:I, s:O, s:s, s:s, s:o, s:o}", "invariant", m->invariants[v->invariant].name, "seed",
                           (json_int_t)seed, "key", v->key, "at", when, "message", v->message, "schedule", schedule,
                           "shrunk", faults_json(m, base, f));
+    long line;
+    if ((rc = violation_line(t, base, f, v->key, &line, err))) {
+        json_decref(j);
+        return rc;
+    }
     json_array_append_new(violations, j);
-    rb_findings_add(out, violation_finding(m, t, base, j, f));
+    rb_findings_add(out, violation_finding(m, t, base, j, f, line));
     return RB_OK;
 }
 
-rb_code rp_explore(const rp_model *m, const rp_trace *t, const rp_schedule *inputs, const rp_explore_opts *o,
+rb_code rp_explore(const rp_model *m, rp_trace *t, const rp_schedule *inputs, const rp_explore_opts *o,
                    json_t **report, rb_findings *out, rb_error *err)
 {
     json_t *runs = json_array(), *violations = json_array();

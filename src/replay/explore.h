@@ -5,6 +5,9 @@
  * model's invariants; a violation is reported with its seed and a fault
  * schedule shrunk to what still reproduces it.  Run i uses seed + i, so
  * `--explore 1 --seed S` replays run S exactly.
+ *
+ * Memory: the runs take the trace's inputs from a schedule in memory, so
+ * an exploration holds every input of the trace (its fields and keys).
  */
 #ifndef RP_EXPLORE_H
 #define RP_EXPLORE_H
@@ -29,7 +32,7 @@ typedef struct rp_explore_opts {
  * {runs, seed, faults, runs_detail: [{seed, faults, schedule_hash}],
  * violations: [...]}; each distinct invariant broken becomes one
  * RBA-REPLAY-INVARIANT finding in out. */
-rb_code rp_explore(const rp_model *m, const rp_trace *t, const rp_schedule *inputs, const rp_explore_opts *o,
+rb_code rp_explore(const rp_model *m, rp_trace *t, const rp_schedule *inputs, const rp_explore_opts *o,
                    json_t **report, rb_findings *out, rb_error *err);
 
 #endif

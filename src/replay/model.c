@@ -102,9 +102,12 @@ void rp_model_free(rp_model *m)
     handlers_free(m->routines, m->n_routines);
     for (size_t i = 0; i < m->n_outputs; i++) {
         free(m->outputs[i].type);
-        for (size_t j = 0; j < m->outputs[i].n_compare; j++)
+        for (size_t j = 0; j < m->outputs[i].n_compare; j++) {
             free(m->outputs[i].compare[j]);
+            rb_jsonpath_free(m->outputs[i].paths[j]);
+        }
         free(m->outputs[i].compare);
+        free(m->outputs[i].paths);
     }
     free(m->outputs);
     for (size_t i = 0; i < m->n_ignore; i++)
@@ -535,6 +538,9 @@ static rb_code outputs_compile(const model_ctx *c, const json_t *spec)
             o->compare = rb_xcalloc(1, sizeof *o->compare);
         else
             rc = string_list(c, fields, path, &o->compare, &o->n_compare);
+        o->paths = rb_xcalloc(o->n_compare + 1, sizeof *o->paths);
+        for (size_t f = 0; f < o->n_compare; f++)
+            o->paths[f] = rb_jsonpath_compile(o->compare[f]);
         if (!rc && rp_model_input(m, types[i]))
             rc = model_error(c, path, "'%s' is both an input and an output type", types[i]);
         free(path);
@@ -733,6 +739,9 @@ static rb_code top_members_check(const model_ctx *c)
         return model_error(c, "key", "key: expected the field that keys trace events");
     c->m->key_field = rb_xstrdup(key ? json_string_value(key) : "key");
     c->m->key_path = rb_jsonpath_compile(c->m->key_field);
+    if (!c->m->key_path)
+        return model_error(c, "key", "key: '%s' is not a field path (expected a field such as nonce, or a dotted "
+                           "path such as detail.id)", c->m->key_field);
     return RB_OK;
 }
 

@@ -92,6 +92,7 @@ typedef struct rp_handler {
 typedef struct rp_output_decl {
     char *type;
     char **compare;        /* fields compared */
+    rb_jsonpath **paths;   /* the same, compiled (NULL: a path that names nothing) */
     size_t n_compare;
 } rp_output_decl;
 

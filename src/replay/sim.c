@@ -20,12 +20,16 @@ typedef struct timer_item {
     size_t comp;
     const char *timer;    /* static, from the component type */
     json_t *key;          /* owned; NULL: no key */
+    rp_key *rec;          /* the key's record, pinned while the timer waits */
     json_t *payload;      /* owned */
 } timer_item;
 
 struct rp_sim {
     const rp_model *model;
     rp_sim_opts opts;
+    rp_keys *keys;        /* opts.keys, or our own */
+    bool own_keys;
+    size_t *slot_at;      /* per component: its state's offset in a record's slots */
     void **insts;
     rp_prng prng;
     int64_t now;
@@ -33,9 +37,14 @@ struct rp_sim {
     timer_item *heap;
     size_t n_heap, cap_heap;
     uint64_t timers_asked;
-    uint64_t steps, budget, outputs;
+    uint64_t steps, budget, outputs, inputs;
+    bool budget_whole;    /* the budget is final (all inputs known, or --max-steps) */
+    const rp_source *source;
+    rp_key *current_rec;  /* the record of the handler's key */
+    const json_t *current_key;
     bool stopped;
     rb_sha256 *hash;
+    rb_buf line;          /* an output's line of the hash */
     char hex[RB_SHA256_HEX_LEN + 1];
     const rp_observer *obs;
     size_t n_obs;
@@ -43,12 +52,35 @@ struct rp_sim {
     const json_t *last_key;
 };
 
+/* The fields a handler runs with, made when first read. */
+struct rp_lazy_event {
+    const json_t *event;      /* NULL until made */
+    json_t *(*make)(const void *from);
+    const void *from;
+    json_t *made;             /* owned */
+};
+
 /* What a handler runs with. */
 typedef struct frame {
-    const json_t *event;
+    rp_lazy_event *event;
     const json_t *key;
+    rp_key *rec;
     int depth;
 } frame;
+
+static const json_t *event_of(rp_lazy_event *e)
+{
+    if (!e->event) {
+        e->made = e->make(e->from);
+        e->event = e->made;
+    }
+    return e->event;
+}
+
+const json_t *rp_call_event(const rp_call *call)
+{
+    return event_of(call->event);
+}
 
 typedef enum { FLOW_NEXT, FLOW_STOP, FLOW_ERROR } flow;
 
@@ -132,8 +164,10 @@ uint64_t rp_sim_random(rp_sim *sim, uint64_t n)
 
 void rp_sim_timer(rp_sim *sim, int64_t at, const char *timer, const json_t *key, json_t *payload)
 {
+    rp_key *rec = key == sim->current_key && sim->current_rec ? sim->current_rec : rp_keys_get(sim->keys, key);
+    rp_key_pin(rec);
     timer_item t = {.at = at < sim->now ? sim->now : at, .order = sim->timers_asked++, .comp = sim->current_comp,
-                    .timer = timer, .key = key ? json_incref((json_t *)key) : NULL, .payload = payload};
+                    .timer = timer, .key = key ? json_incref((json_t *)key) : NULL, .rec = rec, .payload = payload};
     heap_push(sim, t);
 }
 
@@ -152,9 +186,36 @@ uint64_t rp_sim_outputs(const rp_sim *sim)
     return sim->outputs;
 }
 
+uint64_t rp_sim_inputs(const rp_sim *sim)
+{
+    return sim->inputs;
+}
+
 uint64_t rp_sim_default_budget(size_t n_inputs)
 {
     return 100000 + 1000 * (uint64_t)n_inputs;
+}
+
+/* Where each component's per-key state is in a record's slots. */
+static size_t slots_layout(const rp_model *m, size_t *at)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < m->n_comps; i++) {
+        if (at)
+            at[i] = total;
+        total += (m->comps[i].type->key_state + 15) & ~(size_t)15;
+    }
+    return total;
+}
+
+size_t rp_sim_slots_size(const rp_model *m)
+{
+    return slots_layout(m, NULL);
+}
+
+static void *comp_state(const rp_sim *sim, size_t comp, rp_key *rec)
+{
+    return sim->model->comps[comp].type->key_state ? rec->slots + sim->slot_at[comp] : NULL;
 }
 
 /* ---- life cycle ---- */
@@ -171,6 +232,13 @@ rb_code rp_sim_new(const rp_model *m, const rp_sim_opts *opts, rp_sim **out, rb_
         *out = NULL;
         return rc;
     }
+    sim->slot_at = rb_xcalloc(m->n_comps + 1, sizeof *sim->slot_at);
+    slots_layout(m, sim->slot_at);
+    sim->keys = opts->keys;
+    if (!sim->keys) {
+        sim->keys = rp_keys_new(rp_sim_slots_size(m));
+        sim->own_keys = true;
+    }
     sim->hash = rb_sha256_new();
     char header[160];
     int n = snprintf(header, sizeof header, "rbaudit-replay/1 %s %llu\n", m->sha256, (unsigned long long)opts->seed);
@@ -185,12 +253,17 @@ void rp_sim_free(rp_sim *sim)
         return;
     for (size_t i = 0; i < sim->n_heap; i++) {
         json_decref(sim->heap[i].key);
+        rp_key_unpin(sim->heap[i].rec);
         json_decref(sim->heap[i].payload);
     }
     free(sim->heap);
     rp_model_instances_free(sim->model, sim->insts);
     if (sim->hash)
         rb_sha256_final(sim->hash, sim->hex);
+    if (sim->own_keys)
+        rp_keys_free(sim->keys);
+    free(sim->slot_at);
+    rb_buf_free(&sim->line);
     free(sim);
 }
 
@@ -199,12 +272,14 @@ void rp_sim_hash(const rp_sim *sim, char hex[RB_SHA256_HEX_LEN + 1])
     memcpy(hex, sim->hex, sizeof sim->hex);
 }
 
-json_t *rp_sim_describe(const rp_sim *sim, const json_t *key)
+json_t *rp_sim_describe(rp_sim *sim, const json_t *key, rp_key *rec)
 {
+    if (!rec)
+        rec = rp_keys_get(sim->keys, key);
     json_t *state = json_object();
     for (size_t i = 0; i < sim->model->n_comps; i++) {
         const rp_component_type *t = sim->model->comps[i].type;
-        json_t *d = t->describe ? t->describe(sim->insts[i], key) : NULL;
+        json_t *d = t->describe ? t->describe(sim->insts[i], comp_state(sim, i, rec), key) : NULL;
         if (d)
             json_object_set_new(state, sim->model->comps[i].name, d);
     }
@@ -218,7 +293,7 @@ static const json_t *lookup_ref(void *ctx, const char *name)
     const frame *f = ctx;
     if (strcmp(name, "key") == 0)
         return f->key;
-    return rb_jsonpath_get(f->event, name);
+    return rb_jsonpath_get(event_of(f->event), name);
 }
 
 /* The value of a step value for this frame: borrowed, or new in *made
@@ -231,7 +306,7 @@ static const json_t *value_resolve(const rp_value *v, const frame *f, json_t **m
     if (v->key_ref)
         return f->key ? f->key : json_null();
     if (v->ref) {
-        const json_t *got = rb_jsonpath_lookup(v->ref, f->event);
+        const json_t *got = rb_jsonpath_lookup(v->ref, event_of(f->event));
         return got ? got : json_null();
     }
     char *text = rb_template_render(v->tpl, lookup_ref, (void *)f);
@@ -251,6 +326,27 @@ static bool comp_is_down(const rp_sim *sim, size_t comp)
 }
 
 static flow run_steps(rp_sim *sim, const rp_steps *steps, const frame *f, rb_error *err);
+
+static flow budget_exceeded(rp_sim *sim, rb_error *err);
+
+/* One more step: within the budget, which grows as the source tells of
+ * more inputs (a trace read as the run goes), or FLOW_ERROR. */
+static flow step_taken(rp_sim *sim, rb_error *err)
+{
+    if (++sim->steps <= sim->budget)
+        return FLOW_NEXT;
+    while (!sim->budget_whole) {
+        size_t n;
+        bool whole;
+        if (sim->source->count(sim->source->ctx, true, &n, &whole, err))
+            return FLOW_ERROR;
+        sim->budget = rp_sim_default_budget(n);
+        sim->budget_whole = whole;
+        if (sim->steps <= sim->budget)
+            return FLOW_NEXT;
+    }
+    return budget_exceeded(sim, err);
+}
 
 static flow budget_exceeded(rp_sim *sim, rb_error *err)
 {
@@ -279,9 +375,13 @@ static flow run_do(rp_sim *sim, const rp_step *st, const frame *f, rb_error *err
         outcome = "down";
     } else {
         rp_call call = {.op = st->op, .args = &args, .key = f->key, .event = f->event, .now = sim->now,
-                        .result = &result};
+                        .result = &result, .state = comp_state(sim, st->comp, f->rec)};
         sim->current_comp = st->comp;
+        sim->current_rec = f->rec;
+        sim->current_key = f->key;
         outcome = sim->model->comps[st->comp].type->call(sim->insts[st->comp], sim, &call);
+        sim->current_rec = NULL;
+        sim->current_key = NULL;
     }
     for (size_t i = 0; i < st->n_values; i++)
         json_decref(made[i]);
@@ -292,10 +392,11 @@ static flow run_do(rp_sim *sim, const rp_step *st, const frame *f, rb_error *err
             continue;
         handled = true;
         /* The outcome's steps see the trigger's fields and what the call gave. */
-        json_t *seen = result ? json_copy((json_t *)f->event) : NULL;
+        json_t *seen = result ? json_copy((json_t *)event_of(f->event)) : NULL;
         if (seen)
             json_object_update(seen, result);
-        frame inner = {seen ? seen : f->event, f->key, f->depth};
+        rp_lazy_event with_result = {seen, NULL, NULL, NULL};
+        frame inner = {seen ? &with_result : f->event, f->key, f->rec, f->depth};
         r = run_steps(sim, &st->branches[i].steps, &inner, err);
         json_decref(seen);
     }
@@ -306,30 +407,95 @@ static flow run_do(rp_sim *sim, const rp_step *st, const frame *f, rb_error *err
     return strcmp(outcome, "down") == 0 ? FLOW_STOP : FLOW_NEXT;
 }
 
-static void hash_output(rp_sim *sim, const rp_output *out)
+bool rp_json_plain_string(rb_buf *b, const char *s, size_t n)
 {
-    char *fields = json_dumps(out->fields, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    char *key = out->key ? json_dumps(out->key, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-    rb_buf line = {0};
-    rb_buf_printf(&line, "%lld\t%s\t%s\t%s\n", (long long)out->at, key ? key : "null", out->type, fields ? fields : "{}");
-    rb_sha256_update(sim->hash, line.data, line.len);
-    rb_buf_free(&line);
-    free(fields);
-    free(key);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == '"' || ch == '\\')
+            return false;
+    }
+    rb_buf_putc(b, '"');
+    rb_buf_append(b, s, n);
+    rb_buf_putc(b, '"');
+    return true;
+}
+
+static void append_int(rb_buf *b, int64_t v)
+{
+    char text[24], *p = text + sizeof text;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    rb_buf_append(b, p, (size_t)(text + sizeof text - p));
+}
+
+/* Appends a value as json_dumps writes it compact with sorted keys: the
+ * common values directly, anything else by jansson. */
+static void append_compact(rb_buf *b, const json_t *v)
+{
+    if (json_is_string(v) && rp_json_plain_string(b, json_string_value(v), json_string_length(v)))
+        return;
+    if (json_is_integer(v)) {
+        append_int(b, json_integer_value(v));
+    } else if (json_is_true(v) || json_is_false(v) || json_is_null(v)) {
+        rb_buf_puts(b, json_is_true(v) ? "true" : json_is_false(v) ? "false" : "null");
+    } else {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        rb_buf_puts(b, text ? text : "null");
+        free(text);
+    }
+}
+
+static void append_name(rb_buf *b, const char *name)
+{
+    if (rp_json_plain_string(b, name, strlen(name)))
+        return;
+    json_t *s = json_string(name);
+    append_compact(b, s);
+    json_decref(s);
+}
+
+/* Every output goes into the replay_hash as a line "AT\tKEY\tTYPE\tFIELDS\n",
+ * KEY and FIELDS compact JSON with sorted keys (the fields' names are
+ * sorted in the model: values_compile). */
+static void hash_output(rp_sim *sim, const rp_output *out, const rp_step *st, const json_t *const *values)
+{
+    rb_buf *line = &sim->line;
+    line->len = 0;
+    append_int(line, out->at);
+    rb_buf_putc(line, '\t');
+    append_compact(line, out->key ? out->key : json_null());
+    rb_buf_putc(line, '\t');
+    rb_buf_puts(line, out->type);
+    rb_buf_puts(line, "\t{");
+    for (size_t i = 0; i < st->n_values; i++) {
+        if (i)
+            rb_buf_putc(line, ',');
+        append_name(line, st->names[i]);
+        rb_buf_putc(line, ':');
+        append_compact(line, values[i]);
+    }
+    rb_buf_puts(line, "}\n");
+    rb_sha256_update(sim->hash, line->data, line->len);
 }
 
 static void run_emit(rp_sim *sim, const rp_step *st, const frame *f)
 {
     json_t *fields = json_object();
+    const json_t *values[RP_MAX_ARGS];
+    json_t *made[RP_MAX_ARGS];
     for (size_t i = 0; i < st->n_values; i++) {
-        json_t *made;
-        const json_t *v = value_resolve(&st->values[i], f, &made);
-        json_object_set(fields, st->names[i], (json_t *)v);
-        json_decref(made);
+        values[i] = value_resolve(&st->values[i], f, &made[i]);
+        json_object_set_nocheck(fields, st->names[i], (json_t *)values[i]);
     }
-    rp_output out = {.at = sim->now, .key = f->key, .type = st->type, .fields = fields};
+    rp_output out = {.at = sim->now, .key = f->key, .type = st->type, .fields = fields, .rec = f->rec};
     sim->outputs++;
-    hash_output(sim, &out);
+    hash_output(sim, &out, st, values);
+    for (size_t i = 0; i < st->n_values; i++)
+        json_decref(made[i]);
     for (size_t i = 0; i < sim->n_obs; i++)
         if (sim->obs[i].output)
             sim->obs[i].output(sim->obs[i].ctx, sim, &out);
@@ -338,9 +504,9 @@ static void run_emit(rp_sim *sim, const rp_step *st, const frame *f)
 
 static flow run_step(rp_sim *sim, const rp_step *st, const frame *f, rb_error *err)
 {
-    if (++sim->steps > sim->budget)
-        return budget_exceeded(sim, err);
-    if (st->when && !rb_selector_match(st->when, f->event))
+    if (step_taken(sim, err) == FLOW_ERROR)
+        return FLOW_ERROR;
+    if (st->when && !rb_selector_match(st->when, event_of(f->event)))
         return FLOW_NEXT;
     switch (st->kind) {
     case RP_STEP_DO:
@@ -357,7 +523,7 @@ static flow run_step(rp_sim *sim, const rp_step *st, const frame *f, rb_error *e
                          sim->model->routines[st->routine].trigger, MAX_CALL_DEPTH);
             return FLOW_ERROR;
         }
-        frame inner = {f->event, f->key, f->depth + 1};
+        frame inner = {f->event, f->key, f->rec, f->depth + 1};
         flow r = run_steps(sim, &sim->model->routines[st->routine].steps, &inner, err);
         return r == FLOW_ERROR ? r : FLOW_NEXT;
     }
@@ -381,8 +547,11 @@ static rb_code run_input(rp_sim *sim, const rp_input_item *in, rb_error *err)
             sim->obs[i].input(sim->obs[i].ctx, sim, in);
     sim->last_trigger = in->handler->trigger;
     sim->last_key = in->key;
-    frame f = {in->fields, in->key, 0};
-    return run_steps(sim, &in->handler->steps, &f, err) == FLOW_ERROR ? err->code : RB_OK;
+    rp_lazy_event event = {in->fields, in->make, in->from, NULL};
+    frame f = {&event, in->key, in->rec ? in->rec : rp_keys_get(sim->keys, in->key), 0};
+    rb_code rc = run_steps(sim, &in->handler->steps, &f, err) == FLOW_ERROR ? err->code : RB_OK;
+    json_decref(event.made);
+    return rc;
 }
 
 static rb_code run_timer(rp_sim *sim, timer_item *t, rb_error *err)
@@ -392,39 +561,85 @@ static rb_code run_timer(rp_sim *sim, timer_item *t, rb_error *err)
     rb_code rc = RB_OK;
     sim->last_trigger = h ? h->trigger : t->timer;
     sim->last_key = t->key;
-    if (++sim->steps > sim->budget) {
-        budget_exceeded(sim, err);
+    if (step_taken(sim, err) == FLOW_ERROR) {
         rc = err->code;
-    } else if (h && (!type->timer_live || type->timer_live(sim->insts[t->comp], t->timer, t->key, t->payload))) {
-        frame f = {t->payload, t->key, 0};
+    } else if (h && (!type->timer_live || type->timer_live(sim->insts[t->comp], t->timer,
+                                                          comp_state(sim, t->comp, t->rec), t->key, t->payload))) {
+        rp_lazy_event payload = {t->payload, NULL, NULL, NULL};
+        frame f = {&payload, t->key, t->rec, 0};
         if (run_steps(sim, &h->steps, &f, err) == FLOW_ERROR)
             rc = err->code;
     }
     sim->last_key = NULL;
     json_decref(t->key);
+    rp_key_unpin(t->rec);
     json_decref(t->payload);
     return rc;
 }
 
+/* A schedule in memory as a source. */
+typedef struct schedule_source {
+    const rp_schedule *s;
+    size_t next;
+} schedule_source;
+
+static rb_code schedule_next(void *ctx, const rp_input_item **item, rb_error *err)
+{
+    (void)err;
+    schedule_source *ss = ctx;
+    *item = ss->next < ss->s->n ? &ss->s->items[ss->next++] : NULL;
+    return RB_OK;
+}
+
+static rb_code schedule_count(void *ctx, bool more, size_t *n, bool *whole, rb_error *err)
+{
+    (void)more;
+    (void)err;
+    *n = ((schedule_source *)ctx)->s->n;
+    *whole = true;
+    return RB_OK;
+}
+
 rb_code rp_sim_run(rp_sim *sim, const rp_schedule *inputs, const rp_observer *obs, size_t n_obs, rb_error *err)
+{
+    schedule_source ss = {inputs, 0};
+    rp_source source = {schedule_next, schedule_count, &ss};
+    return rp_sim_run_source(sim, &source, obs, n_obs, err);
+}
+
+rb_code rp_sim_run_source(rp_sim *sim, const rp_source *inputs, const rp_observer *obs, size_t n_obs,
+                          rb_error *err)
 {
     sim->obs = obs;
     sim->n_obs = n_obs;
-    sim->budget = sim->opts.max_steps ? sim->opts.max_steps : rp_sim_default_budget(inputs->n);
-    size_t next = 0;
-    rb_code rc = RB_OK;
-    while (!rc && !sim->stopped && (next < inputs->n || sim->n_heap)) {
-        bool timer_first = sim->n_heap && (next >= inputs->n || sim->heap[0].at <= inputs->items[next].at);
+    sim->source = inputs;
+    size_t n;
+    bool whole;
+    rb_code rc = inputs->count(inputs->ctx, false, &n, &whole, err);
+    sim->budget = sim->opts.max_steps ? sim->opts.max_steps : rp_sim_default_budget(n);
+    sim->budget_whole = sim->opts.max_steps || whole;
+    const rp_input_item *next = NULL;
+    if (!rc)
+        rc = inputs->next(inputs->ctx, &next, err);
+    while (!rc && !sim->stopped && (next || sim->n_heap)) {
+        bool timer_first = sim->n_heap && (!next || sim->heap[0].at <= next->at);
         if (timer_first) {
             timer_item t = heap_pop(sim);
             sim->now = t.at;
             rc = run_timer(sim, &t, err);
         } else {
-            const rp_input_item *in = &inputs->items[next++];
-            sim->now = in->at;
-            rc = run_input(sim, in, err);
+            sim->now = next->at;
+            rc = run_input(sim, next, err);
+            if (!rc)
+                rc = inputs->next(inputs->ctx, &next, err);
         }
+        if (!rc)
+            rc = rp_keys_settle(sim->keys, err);
+        if (!rc)
+            rc = rp_keys_error(sim->keys, err);
     }
+    if (!rc && !(rc = inputs->count(inputs->ctx, false, &n, &whole, err)))
+        sim->inputs = n;
     rb_sha256_final(sim->hash, sim->hex);
     sim->hash = NULL;
     return rc;

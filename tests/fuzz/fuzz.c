@@ -114,7 +114,7 @@ void fuzz_expect_no_internal_error(rb_code rc, const rb_error *err)
 }
 
 void fuzz_write_reports(const rb_ruleset *rules, const rb_evidence *ev, const rb_findings *findings,
-                        const json_t *replay)
+                        const json_t *replay, const rb_json_streams *streams)
 {
     static FILE *sink;
     if (!sink && !(sink = fopen("/dev/null", "w")))
@@ -124,7 +124,7 @@ void fuzz_write_reports(const rb_ruleset *rules, const rb_evidence *ev, const rb
                                                    &rb_reporter_codequality};
     rb_findings none = {0};
     rb_report report = {.evidence = ev, .rules = rules, .findings = findings, .suppressed = &none,
-                        .replay = replay};
+                        .replay = replay, .streams = streams};
     rb_summary_count(&report.summary, findings);
     rb_report_style style = {false};
     for (size_t i = 0; i < sizeof reporters / sizeof *reporters; i++) {
@@ -158,7 +158,7 @@ void fuzz_audit_path(const char *path, bool lenient)
     rb_evidence *ev = rb_evidence_new();
     rb_findings findings = {0};
     if (fuzz_audit(rules, path, NULL, lenient, ev, &findings) == RB_OK)
-        fuzz_write_reports(rules, ev, &findings, NULL);
+        fuzz_write_reports(rules, ev, &findings, NULL, NULL);
     rb_findings_clear(&findings);
     rb_evidence_free(ev);
 }
@@ -193,7 +193,7 @@ void fuzz_replay(const char *trace, const char *model, const char *what_if)
     if (!no_rules)
         no_rules = rb_ruleset_new();
     if (!rc)
-        fuzz_write_reports(no_rules, result.evidence, &findings, result.report);
+        fuzz_write_reports(no_rules, result.evidence, &findings, result.report, result.streams);
     rb_findings_clear(&findings);
     rp_replay_result_free(&result);
 }

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "evidence.h"
 #include "finding.h"
+#include "json_stream.h"
 #include "pack.h"
 
 /* Writes data to the file `name` (it may hold directories) in this
@@ -46,7 +47,7 @@ void fuzz_expect_no_internal_error(rb_code rc, const rb_error *err);
 /* Writes the reports of every format for the findings over ev, with
  * replay's section when not NULL, to a sink. */
 void fuzz_write_reports(const rb_ruleset *rules, const rb_evidence *ev, const rb_findings *findings,
-                        const json_t *replay);
+                        const json_t *replay, const rb_json_streams *streams);
 
 /* Audits the input at path (read as kind, or by its name when NULL) with
  * rules as `check` does, `--lenient` when lenient: loads it into ev and

@@ -16,7 +16,7 @@ static void run_rules(const rb_ruleset *rules)
     rb_evidence *ev = rb_evidence_new();
     rb_findings findings = {0};
     if (fuzz_audit(rules, bus, NULL, true, ev, &findings) == RB_OK)
-        fuzz_write_reports(rules, ev, &findings, NULL);
+        fuzz_write_reports(rules, ev, &findings, NULL, NULL);
     rb_findings_clear(&findings);
     rb_evidence_free(ev);
     free(bus);

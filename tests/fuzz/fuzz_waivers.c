@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rb_code rc = apply(path, baseline, ev, &findings, &suppressed, &err);
     fuzz_expect_no_internal_error(rc, &err);
     if (!rc)
-        fuzz_write_reports(rules, ev, &findings, NULL);
+        fuzz_write_reports(rules, ev, &findings, NULL, NULL);
     rb_findings_clear(&findings);
     rb_findings_clear(&suppressed);
     rb_evidence_free(ev);

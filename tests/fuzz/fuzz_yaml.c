@@ -27,7 +27,7 @@ static void audit_as_new_revision(const char *path)
     fuzz_expect_no_internal_error(rc, &err);
     if (!rc) {
         rb_engine_result_free(&result);
-        fuzz_write_reports(rules, ev, &findings, NULL);
+        fuzz_write_reports(rules, ev, &findings, NULL, NULL);
     }
     rb_findings_clear(&findings);
     rb_evidence_free(ev);
