@@ -18,7 +18,7 @@
 # Environment:
 #   BENCH_RUNS   runs of each command (default 3)
 #   BENCH_LARGE  0 leaves out the 10^7-event logs (e7, n7: about 2 GB each)
-#                and the 10^6-key replay trace (5 GiB of RSS today): most
+#                and the 10^6-key replay trace (5·10^6 events, 400 MB): most
 #                of the run's time
 #   BENCH_DIR    keeps the generated evidence there (made once, reused by
 #                later runs) instead of a temporary directory
