@@ -594,7 +594,7 @@ static rb_code reader_advance(run_reader *rd, rb_error *err)
     const rp_keys *t = rd->t;
     for (;;) {
         size_t size;
-        if (parse_record(t, rd->buf + rd->start, rd->end - rd->start, &rd->h, &size)) {
+        if (rd->buf && parse_record(t, rd->buf + rd->start, rd->end - rd->start, &rd->h, &size)) {
             rd->record = rd->buf + rd->start;
             rd->start += size;
             if (is_gone(rd->r, rd->ordinal++))
@@ -608,7 +608,8 @@ static rb_code reader_advance(run_reader *rd, rb_error *err)
         }
         /* keep what is left, then read more after it */
         size_t left = rd->end - rd->start;
-        memmove(rd->buf, rd->buf + rd->start, left);
+        if (left)
+            memmove(rd->buf, rd->buf + rd->start, left);
         rd->start = 0;
         rd->end = left;
         size_t want = CHUNK;

@@ -321,7 +321,8 @@ static rb_code reader_advance(run_reader *rd, rb_error *err)
             rd->has = false;
             return RB_OK;
         }
-        memmove(rd->buf, rd->buf + rd->start, have);
+        if (have)
+            memmove(rd->buf, rd->buf + rd->start, have);
         rd->start = 0;
         rd->end = have;
         size_t want = MIN_READ;
