@@ -164,14 +164,6 @@ const rp_handler *rp_model_timer(const rp_model *m, size_t comp, const char *tim
     return NULL;
 }
 
-bool rp_model_ignores(const rp_model *m, const char *type)
-{
-    for (size_t i = 0; i < m->n_ignore; i++)
-        if (strcmp(m->ignore[i], type) == 0)
-            return true;
-    return false;
-}
-
 long rp_model_component(const rp_model *m, const char *name)
 {
     for (size_t i = 0; i < m->n_comps; i++)

@@ -173,8 +173,6 @@ const rp_handler *rp_model_input(const rp_model *m, const char *type);
 const rp_output_decl *rp_model_output(const rp_model *m, const char *type);
 /* The handler of a component's timer, or NULL. */
 const rp_handler *rp_model_timer(const rp_model *m, size_t comp, const char *timer);
-/* Whether a trace event type is ignored. */
-bool rp_model_ignores(const rp_model *m, const char *type);
 /* The index of a component by name, or -1. */
 long rp_model_component(const rp_model *m, const char *name);
 

@@ -214,11 +214,6 @@ void rp_sorter_free(rp_sorter *s)
     free(s);
 }
 
-size_t rp_sorter_count(const rp_sorter *s)
-{
-    return s->n;
-}
-
 size_t rp_sorter_runs(const rp_sorter *s)
 {
     return s->n_runs;

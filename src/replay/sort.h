@@ -48,7 +48,6 @@ void rp_sorter_free(rp_sorter *s);
 void rp_sorter_reset(rp_sorter *s);
 
 rb_code rp_sorter_add(rp_sorter *s, const rp_sort_item *item, rb_error *err);
-size_t rp_sorter_count(const rp_sorter *s);
 
 /* After the last add: sorts what is held.  Then rp_sorter_rewind starts
  * a reading, as many times as wanted. */

@@ -624,11 +624,6 @@ rb_code rp_trace_open(const char *path, const rp_model *m, bool lenient, rp_trac
     return RB_OK;
 }
 
-bool rp_trace_sorted(const rp_trace *t)
-{
-    return t->pass->sorted;
-}
-
 static void forget_problems(rp_trace *t)
 {
     rp_trace_pass *p = t->pass;

@@ -104,9 +104,6 @@ rb_code rp_trace_rewind(rp_trace *t, rb_error *err);
  * sorted. */
 rb_code rp_trace_next(rp_trace *t, const rp_trace_event **e, bool *restart, rb_error *err);
 
-/* Whether passes read the trace through an external sort. */
-bool rp_trace_sorted(const rp_trace *t);
-
 /* Keeps the event just given valid past the next rp_trace_next, until
  * rp_trace_release (an input waiting for the simulator): the same event,
  * or a copy. */
